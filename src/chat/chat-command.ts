@@ -1,0 +1,57 @@
+import type { AttemptRecord } from '../common/errors/gateway-errors.js';
+import type { TokenUsage, UpstreamMessage } from '../providers/provider-adapter.js';
+
+/** A validated chat request, independent of the HTTP shape it came in. */
+export interface ChatCommand {
+  messages: UpstreamMessage[];
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+  topP?: number;
+  stop?: string[];
+}
+
+export interface ChatMeta {
+  requestId: string;
+  /** The provider's model id that is answering. */
+  model: string;
+  provider: string;
+  /** Deployments that failed before this one answered. */
+  attempts: AttemptRecord[];
+}
+
+export type ChatEvent =
+  | { type: 'delta'; content: string }
+  | { type: 'done'; finishReason: string; usage: TokenUsage };
+
+/** An answer that has begun: the model is chosen and its first token has arrived. */
+export interface ChatSession {
+  meta: ChatMeta;
+  /** Ends after `done`, or throws StreamInterruptedError / ClientGoneError. */
+  events: AsyncIterable<ChatEvent>;
+}
+
+export interface ChatCompletion extends ChatMeta {
+  content: string;
+  finishReason: string;
+  usage: TokenUsage;
+}
+
+/** A failure after the answer began: sent as an SSE `error` event, never followed by `done`. */
+export class StreamInterruptedError extends Error {
+  override readonly name = 'StreamInterruptedError';
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** chars/4 plus a few tokens of per-message framing: close enough to reserve against limits. */
+export function estimatePromptTokens(messages: readonly UpstreamMessage[]): number {
+  let characters = 0;
+  for (const message of messages) characters += message.content.length;
+  return Math.ceil(characters / 4) + messages.length * 4 + 3;
+}

@@ -1,0 +1,66 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyReply } from 'fastify';
+import { ClientGoneError } from '../common/errors/gateway-errors.js';
+import { RawStream, sseEvent } from '../common/http/raw-stream.js';
+import type { Environment } from '../config/environment.js';
+import { StreamInterruptedError, type ChatSession } from './chat-command.js';
+
+export type StreamFormat = 'sse' | 'text';
+
+/** Writes a started answer to the client as SSE events or as plain text. */
+@Injectable()
+export class ChatResponseWriter {
+  private readonly logger = new Logger(ChatResponseWriter.name);
+  private readonly keepaliveMs: number;
+
+  constructor(config: ConfigService<Environment, true>) {
+    this.keepaliveMs = config.get('SSE_KEEPALIVE_MS', { infer: true });
+  }
+
+  write(format: StreamFormat, session: ChatSession, reply: FastifyReply): Promise<void> {
+    reply.header('x-request-id', session.meta.requestId);
+    return format === 'sse' ? this.sse(session, reply) : this.text(session, reply);
+  }
+
+  /** meta, delta..., then done; or error (and no done) if the answer breaks off. */
+  private async sse(session: ChatSession, reply: FastifyReply): Promise<void> {
+    const out = new RawStream(reply, 'text/event-stream; charset=utf-8', {
+      keepaliveMs: this.keepaliveMs,
+      keepaliveText: ': ping\n\n',
+    });
+    await out.write(sseEvent('meta', session.meta));
+    try {
+      for await (const event of session.events) {
+        if (event.type === 'delta') await out.write(sseEvent('delta', { content: event.content }));
+        else await out.write(sseEvent('done', { finishReason: event.finishReason, usage: event.usage }));
+      }
+      out.end();
+    } catch (error) {
+      if (error instanceof ClientGoneError) return out.destroy();
+      const { code, message } = this.interruption(error);
+      await out.write(sseEvent('error', { code, message }));
+      out.end();
+    }
+  }
+
+  /** The content only; a failure resets the connection instead of ending it cleanly. */
+  private async text(session: ChatSession, reply: FastifyReply): Promise<void> {
+    const out = new RawStream(reply, 'text/plain; charset=utf-8');
+    try {
+      for await (const event of session.events) {
+        if (event.type === 'delta') await out.write(event.content);
+      }
+      out.end();
+    } catch (error) {
+      if (!(error instanceof ClientGoneError)) this.interruption(error);
+      out.destroy();
+    }
+  }
+
+  private interruption(error: unknown): { code: string; message: string } {
+    if (error instanceof StreamInterruptedError) return { code: error.code, message: error.message };
+    this.logger.error('Unexpected failure while streaming', error instanceof Error ? error.stack : String(error));
+    return { code: 'internal_error', message: 'The gateway failed while streaming; the answer is incomplete.' };
+  }
+}

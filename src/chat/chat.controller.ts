@@ -1,0 +1,42 @@
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { abortOnDisconnect } from '../common/http/client-disconnect.js';
+import { ApiChatResponses } from './chat-api.decorators.js';
+import { ChatResponseWriter } from './chat-response.writer.js';
+import { ChatService } from './chat.service.js';
+import { ChatRequestDto } from './dto/chat-request.dto.js';
+import { ChatCompletionResponseDto } from './dto/chat-response.dto.js';
+import { responseFormat, toChatCommand } from './chat-request.mapper.js';
+
+@ApiTags('chat')
+@ApiExtraModels(ChatCompletionResponseDto)
+@Controller('chat')
+export class ChatController {
+  constructor(
+    private readonly chatService: ChatService,
+    private readonly writer: ChatResponseWriter,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Chat with a model',
+    description:
+      'Picks a model by the rotation strategy (or the one named), checks its limits, falls back to another model on a limit or an upstream failure before the first token, and streams the answer.',
+  })
+  @ApiChatResponses()
+  async chat(
+    @Body() body: ChatRequestDto,
+    @Headers('accept') accept: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const signal = abortOnDisconnect(reply);
+    const format = responseFormat(body.stream, accept);
+    if (format === 'json') {
+      await reply.send(await this.chatService.complete(toChatCommand(body), signal));
+      return;
+    }
+    await this.writer.write(format, await this.chatService.start(toChatCommand(body), signal), reply);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ModelsModule } from '../models/models.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { UsageModule } from '../usage/usage.module.js';
+import { ChatResponseWriter } from './chat-response.writer.js';
+import { ChatController } from './chat.controller.js';
+import { ChatService } from './chat.service.js';
+
+@Module({
+  imports: [ModelsModule, ProvidersModule, UsageModule],
+  controllers: [ChatController],
+  providers: [ChatService, ChatResponseWriter],
+})
+export class ChatModule {}

@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import {
+  ClientGoneError,
+  RateLimitedError,
+  RequestInvalidError,
+  UpstreamFailedError,
+  UpstreamTimeoutError,
+  type AttemptRecord,
+} from '../common/errors/gateway-errors.js';
+import type { Environment } from '../config/environment.js';
+import type { Deployment } from '../config/model-catalog.js';
+import { ModelSelector } from '../models/model-selector.service.js';
+import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
+import { ProviderRegistry } from '../providers/provider-registry.js';
+import { UpstreamError } from '../providers/upstream-error.js';
+import { Clock } from '../usage/clock.js';
+import { UsageTracker, type AttemptOutcome, type Reservation } from '../usage/usage-tracker.service.js';
+import {
+  StreamInterruptedError,
+  estimatePromptTokens,
+  type ChatCommand,
+  type ChatCompletion,
+  type ChatEvent,
+  type ChatSession,
+} from './chat-command.js';
+
+/** An upstream stream whose first token has arrived, with what was read so far. */
+interface OpenedAttempt {
+  deployment: Deployment;
+  reservation: Reservation;
+  controller: AbortController;
+  iterator: AsyncIterator<UpstreamChunk>;
+  buffered: UpstreamChunk[];
+  ended: boolean;
+  detachClient: () => void;
+  promptTokens: number;
+}
+
+/**
+ * Picks deployments, enforces limits, fails over until the first token, then relays the stream
+ * and books its usage. Throws domain errors; knows nothing of HTTP.
+ */
+@Injectable()
+export class ChatService {
+  private readonly autoFallback: boolean;
+  private readonly firstTokenTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly defaultCooldownMs: number;
+  private readonly maxMessages: number;
+  private readonly maxInputChars: number;
+
+  constructor(
+    config: ConfigService<Environment, true>,
+    private readonly selector: ModelSelector,
+    private readonly providers: ProviderRegistry,
+    private readonly tracker: UsageTracker,
+    private readonly clock: Clock,
+  ) {
+    this.autoFallback = config.get('AUTO_FALLBACK', { infer: true });
+    this.firstTokenTimeoutMs = config.get('UPSTREAM_FIRST_TOKEN_TIMEOUT_MS', { infer: true });
+    this.idleTimeoutMs = config.get('UPSTREAM_IDLE_TIMEOUT_MS', { infer: true });
+    this.defaultCooldownMs = config.get('DEFAULT_COOLDOWN_MS', { infer: true });
+    this.maxMessages = config.get('MAX_MESSAGES', { infer: true });
+    this.maxInputChars = config.get('MAX_INPUT_CHARS', { infer: true });
+  }
+
+  /** Starts an answer: resolves once a deployment has sent its first token. */
+  async start(command: ChatCommand, signal: AbortSignal): Promise<ChatSession> {
+    this.checkSize(command);
+    const requestId = randomUUID();
+    const candidates = this.selector.candidates(command.model);
+    const promptTokens = estimatePromptTokens(command.messages);
+    const attempts: AttemptRecord[] = [];
+    const failures: UpstreamError[] = [];
+    const blockedUntil: number[] = [];
+
+    for (const [index, deployment] of candidates.entries()) {
+      if (index > 0 && !this.autoFallback) break;
+      if (signal.aborted) throw new ClientGoneError();
+      const maxCompletionTokens = command.maxTokens ?? deployment.defaults.maxCompletionTokens;
+      const admission = this.tracker.tryReserve(deployment, promptTokens + maxCompletionTokens);
+      if (!admission.admitted) {
+        blockedUntil.push(admission.retryAt);
+        continue;
+      }
+      try {
+        const opened = await this.open(deployment, command, maxCompletionTokens, admission.reservation, signal);
+        opened.promptTokens = promptTokens;
+        const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts };
+        return { meta, events: this.relay(opened, signal) };
+      } catch (error) {
+        if (error instanceof ClientGoneError) {
+          this.tracker.settle(admission.reservation, 'cancelled');
+          throw error;
+        }
+        const failure = error as UpstreamError;
+        this.tracker.settle(admission.reservation, 'failed');
+        this.learnFrom(deployment, failure);
+        attempts.push({ model: deployment.id, provider: deployment.provider, error: failure.kind });
+        failures.push(failure);
+        if (!failure.worthFallingBack) break;
+        if (this.autoFallback) this.tracker.recordFallback(deployment.key);
+      }
+    }
+    throw this.exhausted(attempts, failures, blockedUntil);
+  }
+
+  /** The whole answer at once (`stream: false`). */
+  async complete(command: ChatCommand, signal: AbortSignal): Promise<ChatCompletion> {
+    const session = await this.start(command, signal);
+    let content = '';
+    for await (const event of session.events) {
+      if (event.type === 'delta') content += event.content;
+      else return { ...session.meta, content, finishReason: event.finishReason, usage: event.usage };
+    }
+    throw new StreamInterruptedError('upstream_error', 'The answer ended without completing.');
+  }
+
+  private checkSize(command: ChatCommand): void {
+    const fields: Array<{ field: string; errors: string[] }> = [];
+    if (command.messages.length > this.maxMessages) {
+      fields.push({ field: 'messages', errors: [`must contain at most ${this.maxMessages} messages`] });
+    }
+    const characters = command.messages.reduce((sum, message) => sum + message.content.length, 0);
+    if (characters > this.maxInputChars) {
+      fields.push({ field: 'messages', errors: [`total content must be at most ${this.maxInputChars} characters`] });
+    }
+    if (fields.length > 0) throw new RequestInvalidError('The request is too large.', { fields });
+  }
+
+  /** Sends one attempt and waits for its first token, under the first-token timer. */
+  private async open(
+    deployment: Deployment,
+    command: ChatCommand,
+    maxCompletionTokens: number,
+    reservation: Reservation,
+    clientSignal: AbortSignal,
+  ): Promise<OpenedAttempt> {
+    const adapter = this.providers.get(deployment.provider)!;
+    // A fresh controller per attempt: the SDKs leave listeners on the signals they are given.
+    const controller = new AbortController();
+    const onClientGone = () => controller.abort();
+    clientSignal.addEventListener('abort', onClientGone, { once: true });
+    const detachClient = () => clientSignal.removeEventListener('abort', onClientGone);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.firstTokenTimeoutMs);
+
+    try {
+      const stream = await adapter.openStream(
+        {
+          model: deployment.id,
+          messages: command.messages,
+          temperature: command.temperature ?? deployment.defaults.temperature,
+          topP: command.topP ?? deployment.defaults.topP,
+          maxCompletionTokens,
+          stop: command.stop,
+        },
+        controller.signal,
+      );
+      if (stream.rateLimit) this.tracker.recordProviderRateLimit(deployment.key, stream.rateLimit);
+      const iterator = stream.chunks[Symbol.asyncIterator]();
+      const buffered: UpstreamChunk[] = [];
+      let ended = false;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        buffered.push(next.value);
+        if (next.value.content || next.value.reasoning || next.value.finishReason) break;
+      }
+      return { deployment, reservation, controller, iterator, buffered, ended, detachClient, promptTokens: 0 };
+    } catch (error) {
+      controller.abort();
+      detachClient();
+      if (clientSignal.aborted) throw new ClientGoneError();
+      if (timedOut) {
+        throw new UpstreamError('timeout', `${deployment.provider} sent no token within ${this.firstTokenTimeoutMs} ms`);
+      }
+      throw error instanceof UpstreamError ? error : new UpstreamError('connection', `${deployment.provider} failed`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Relays an opened stream to the caller and settles its reservation however it ends. */
+  private async *relay(opened: OpenedAttempt, clientSignal: AbortSignal): AsyncGenerator<ChatEvent> {
+    const { deployment, controller, iterator } = opened;
+    let usage: TokenUsage | undefined;
+    let finishReason = 'stop';
+    let deliveredCharacters = 0;
+    let outcome: AttemptOutcome = 'cancelled';
+    let stalled = false;
+    const idleTimer = setTimeout(() => {
+      stalled = true;
+      controller.abort();
+    }, this.idleTimeoutMs);
+
+    const take = (chunk: UpstreamChunk): string | undefined => {
+      if (chunk.usage) usage = chunk.usage;
+      if (chunk.finishReason) finishReason = chunk.finishReason;
+      if (chunk.content) deliveredCharacters += chunk.content.length;
+      return chunk.content;
+    };
+
+    try {
+      for (const chunk of opened.buffered) {
+        const content = take(chunk);
+        if (content) yield { type: 'delta', content };
+      }
+      let ended = opened.ended;
+      while (!ended) {
+        idleTimer.refresh();
+        const next = await iterator.next();
+        if (next.done) {
+          ended = true;
+        } else {
+          const content = take(next.value);
+          if (content) yield { type: 'delta', content };
+        }
+      }
+      outcome = 'completed';
+      usage ??= this.estimatedUsage(opened.promptTokens, deliveredCharacters);
+      yield { type: 'done', finishReason, usage };
+    } catch (error) {
+      if (clientSignal.aborted) throw new ClientGoneError();
+      outcome = 'failed';
+      if (stalled) {
+        throw new StreamInterruptedError(
+          'upstream_timeout',
+          `${deployment.provider} sent nothing for ${this.idleTimeoutMs} ms; the answer is incomplete.`,
+        );
+      }
+      const kind = error instanceof UpstreamError ? error.kind : 'connection';
+      throw new StreamInterruptedError(
+        'upstream_error',
+        `${deployment.provider} stream failed (${kind}); the answer is incomplete.`,
+      );
+    } finally {
+      clearTimeout(idleTimer);
+      if (outcome !== 'completed') controller.abort();
+      opened.detachClient();
+      this.tracker.settle(
+        opened.reservation,
+        outcome,
+        usage ?? this.estimatedUsage(opened.promptTokens, deliveredCharacters),
+      );
+    }
+  }
+
+  private estimatedUsage(promptTokens: number, completionCharacters: number): TokenUsage {
+    const completionTokens = Math.ceil(completionCharacters / 4);
+    return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+  }
+
+  /** What a failure teaches about the deployment. */
+  private learnFrom(deployment: Deployment, failure: UpstreamError): void {
+    if (failure.kind === 'rate_limited') {
+      this.tracker.coolDown(deployment.key, failure.details.retryAfterMs ?? this.defaultCooldownMs);
+    } else if (failure.kind === 'model_unavailable') {
+      this.tracker.markUnavailable(deployment.key, `${failure.message}; skipped until restart`);
+    } else if (failure.kind === 'auth') {
+      this.tracker.markUnavailable(deployment.key, `${deployment.provider} rejected the API key; skipped until restart`);
+    }
+  }
+
+  private exhausted(attempts: AttemptRecord[], failures: UpstreamError[], blockedUntil: number[]): Error {
+    const now = this.clock.now();
+    const onlyLimits = failures.every((failure) => failure.kind === 'rate_limited');
+    if (onlyLimits && (blockedUntil.length > 0 || failures.length > 0)) {
+      const cooldowns = failures.map((failure) => now + (failure.details.retryAfterMs ?? this.defaultCooldownMs));
+      const earliest = Math.min(...blockedUntil, ...cooldowns);
+      return new RateLimitedError(Math.max(1, Math.ceil((earliest - now) / 1000)), { attempts });
+    }
+    const summary = attempts.map((attempt) => `${attempt.provider}/${attempt.model}: ${attempt.error}`).join('; ');
+    if (failures.every((failure) => failure.kind === 'timeout')) {
+      return new UpstreamTimeoutError(`No model answered in time (${summary}).`, { attempts });
+    }
+    return new UpstreamFailedError(`No model could answer (${summary}).`, { attempts });
+  }
+}

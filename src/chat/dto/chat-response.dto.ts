@@ -1,0 +1,51 @@
+export class TokenUsageDto {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export class AttemptDto {
+  /** The provider's model id that was tried. */
+  model: string;
+  provider: string;
+  /** Why it failed: rate_limited, server_error, timeout, connection, overloaded, ... */
+  error: string;
+}
+
+export class ChatCompletionResponseDto {
+  requestId: string;
+  /** The provider's model id that answered. */
+  model: string;
+  provider: string;
+  content: string;
+  /** Why the model stopped: stop, length, ... */
+  finishReason: string;
+  usage: TokenUsageDto;
+  /** Deployments that failed before this one answered. */
+  attempts: AttemptDto[];
+}
+
+/** `event: meta`, the first event of a stream. */
+export class ChatMetaEventDto {
+  requestId: string;
+  model: string;
+  provider: string;
+  attempts: AttemptDto[];
+}
+
+/** `event: delta`, one per piece of content. */
+export class ChatDeltaEventDto {
+  content: string;
+}
+
+/** `event: done`, the last event of a complete answer. */
+export class ChatDoneEventDto {
+  finishReason: string;
+  usage: TokenUsageDto;
+}
+
+/** `event: error`, a failure after the stream began; no `done` follows. */
+export class ChatErrorEventDto {
+  code: string;
+  message: string;
+}

@@ -1,0 +1,85 @@
+/**
+ * Domain errors thrown by services. The one exception filter turns each into its HTTP status
+ * and the documented error body `{ "error": { "code", "message" } }`.
+ */
+export abstract class GatewayError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** Extra, safe fields for the error body (never upstream text). */
+  readonly details?: Record<string, unknown>;
+  readonly headers: Record<string, string> = {};
+}
+
+export interface AttemptRecord {
+  model: string;
+  provider: string;
+  error: string;
+}
+
+export class RequestInvalidError extends GatewayError {
+  readonly status = 400;
+  readonly code = 'validation_failed';
+
+  constructor(
+    message: string,
+    override readonly details: { fields: Array<{ field: string; errors: string[] }> },
+  ) {
+    super(message);
+  }
+}
+
+export class ModelNotFoundError extends GatewayError {
+  readonly status = 404;
+  readonly code = 'model_not_found';
+
+  constructor(model: string) {
+    super(`No model "${model}" in the catalog. GET /models lists the ids (use provider/id to pin one provider).`);
+  }
+}
+
+export class NoModelAvailableError extends GatewayError {
+  readonly status = 503;
+  readonly code = 'no_models_available';
+}
+
+export class RateLimitedError extends GatewayError {
+  readonly status = 429;
+  readonly code = 'rate_limited';
+
+  constructor(
+    readonly retryAfterSeconds: number,
+    override readonly details: { attempts: AttemptRecord[] },
+  ) {
+    super(`Every candidate model is rate limited; retry in ${retryAfterSeconds} s.`);
+    this.headers['retry-after'] = String(retryAfterSeconds);
+  }
+}
+
+export class UpstreamFailedError extends GatewayError {
+  readonly status = 502;
+  readonly code = 'upstream_error';
+
+  constructor(
+    message: string,
+    override readonly details: { attempts: AttemptRecord[] },
+  ) {
+    super(message);
+  }
+}
+
+export class UpstreamTimeoutError extends GatewayError {
+  readonly status = 504;
+  readonly code = 'upstream_timeout';
+
+  constructor(
+    message: string,
+    override readonly details: { attempts: AttemptRecord[] },
+  ) {
+    super(message);
+  }
+}
+
+/** The client went away before the answer began; nothing is sent back. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}

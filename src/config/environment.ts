@@ -1,0 +1,145 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export const ROTATION_STRATEGIES = ['round-robin', 'random', 'least-used', 'priority'] as const;
+export type RotationStrategyName = (typeof ROTATION_STRATEGIES)[number];
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalised)) return false;
+  return value;
+};
+
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every environment variable the gateway reads. Validated once at start-up:
+ * a bad value stops the process with a message naming the variable.
+ */
+export class Environment {
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  @MinLength(1)
+  HOST = '0.0.0.0';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  GROQ_API_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  CEREBRAS_API_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  GROQ_BASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  CEREBRAS_BASE_URL?: string;
+
+  /** Comma-separated origins, or `*`. Unset: no CORS headers. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  ALLOWED_ORIGINS?: string;
+
+  @IsIn(ROTATION_STRATEGIES)
+  ROTATION_STRATEGY: RotationStrategyName = 'round-robin';
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  AUTO_FALLBACK = true;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  MODELS_FILE?: string;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  UPSTREAM_FIRST_TOKEN_TIMEOUT_MS = 20_000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  UPSTREAM_IDLE_TIMEOUT_MS = 30_000;
+
+  /** Interval of the `: ping` comment on a quiet SSE stream. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  SSE_KEEPALIVE_MS = 15_000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  MAX_MESSAGES = 256;
+
+  /** Cap on the summed length of all message contents, in characters. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  MAX_INPUT_CHARS = 400_000;
+
+  /** Cap on the request body, in bytes. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+  /** Cooldown applied after an upstream 429 that carries no retry-after. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  DEFAULT_COOLDOWN_MS = 30_000;
+}
+
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+/** Used by ConfigModule: returns the typed environment or throws naming each bad variable. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const environment = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  const errors = validateSync(environment);
+  if (errors.length > 0) {
+    const lines = errors.map((error) => {
+      const accepted = Object.values(error.constraints ?? {}).join('; ');
+      // Never echo a key, even a malformed one.
+      const shown = error.property.endsWith('_KEY') ? '<redacted>' : JSON.stringify(error.value);
+      return `  ${error.property}=${shown}: ${accepted}`;
+    });
+    throw new EnvironmentError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return environment;
+}

@@ -1,0 +1,19 @@
+import type { ModelEntry } from './models.js';
+
+/** A model as served by one provider, addressed as `provider/id`. */
+export interface Deployment extends ModelEntry {
+  key: string;
+}
+
+export function deploymentKey(provider: string, id: string): string {
+  return `${provider}/${id}`;
+}
+
+/** The validated catalog in force (built-in or MODELS_FILE), fixed for the process's life. */
+export class ModelCatalog {
+  readonly deployments: readonly Deployment[];
+
+  constructor(entries: ModelEntry[]) {
+    this.deployments = entries.map((entry) => ({ ...entry, key: deploymentKey(entry.provider, entry.id) }));
+  }
+}

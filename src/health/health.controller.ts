@@ -1,0 +1,30 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { ModelsHealthIndicator } from './models-health.indicator.js';
+
+export class LivenessDto {
+  status: 'ok';
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly models: ModelsHealthIndicator,
+  ) {}
+
+  /** Liveness: the process answers. Checks no dependency. */
+  @Get('live')
+  live(): LivenessDto {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: 200 when at least one provider is configured with an available model, else 503. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.models.check('models')]);
+  }
+}

@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory.js';
+
+async function bootstrap(): Promise<void> {
+  // A .env file fills in what the environment does not set.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const { app, environment } = await createApp();
+  await app.listen(environment.PORT, environment.HOST);
+  Logger.log(`Listening on ${await app.getUrl()} (Swagger UI at /docs)`, 'Gateway');
+}
+
+bootstrap().catch((error: unknown) => {
+  // Configuration errors name the variable; print them without a stack trace.
+  const named = error instanceof Error && ['EnvironmentError', 'ModelCatalogError'].includes(error.name);
+  console.error(named ? (error as Error).message : error);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class ConfiguredLimitsDto {
+  requestsPerMinute: number;
+  requestsPerHour?: number;
+  requestsPerDay: number;
+  tokensPerMinute: number;
+  tokensPerHour?: number;
+  tokensPerDay: number;
+}
+
+export class ProviderRateLimitWindowDto {
+  @ApiProperty({ enum: ['requests', 'tokens'] })
+  resource: 'requests' | 'tokens';
+  @ApiProperty({ enum: ['minute', 'hour', 'day'] })
+  window: 'minute' | 'hour' | 'day';
+  limit?: number;
+  remaining?: number;
+  /** When the provider said this window resets (ISO 8601). */
+  resetAt?: string;
+}
+
+export class ProviderRateLimitDto {
+  /** When these headers were received (ISO 8601). */
+  observedAt: string;
+  windows: ProviderRateLimitWindowDto[];
+}
+
+export class ModelViewDto {
+  /** The provider's model id. */
+  id: string;
+  provider: string;
+  /** `provider/id`: pins this deployment in a chat request. */
+  key: string;
+  name: string;
+  /** Enabled in the catalog. */
+  enabled: boolean;
+  /** Can take a request now (provider key set, not cooling down, not marked unavailable). */
+  available: boolean;
+  /** Why it is not available. */
+  reason?: string;
+  priority: number;
+  configuredLimits: ConfiguredLimitsDto;
+  /** The limits the provider last reported in its response headers; null until a response was seen. */
+  @ApiProperty({ type: ProviderRateLimitDto, nullable: true })
+  rateLimit: ProviderRateLimitDto | null;
+  /** Until when the model is skipped after an upstream 429 (ISO 8601), or null. */
+  @ApiProperty({ type: String, nullable: true })
+  cooldownUntil: string | null;
+}
+
+export class ModelsResponseDto {
+  /** The rotation strategy in force. */
+  strategy: string;
+  autoFallback: boolean;
+  models: ModelViewDto[];
+}
+
+export class ModelSummaryDto {
+  id: string;
+  provider: string;
+  name: string;
+}
+
+export class GatewayStatusDto {
+  /** `ok` when at least one model can serve, else `degraded`. */
+  @ApiProperty({ enum: ['ok', 'degraded'] })
+  status: 'ok' | 'degraded';
+  message: string;
+  /** The models that can serve now. */
+  models: ModelSummaryDto[];
+}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { ModelCatalog, type Deployment } from '../config/model-catalog.js';
+import { ProviderRegistry } from '../providers/provider-registry.js';
+import { UsageTracker } from '../usage/usage-tracker.service.js';
+
+export interface Availability {
+  available: boolean;
+  reason?: string;
+}
+
+/** The catalog at runtime: which deployments exist and which can take traffic, and why not. */
+@Injectable()
+export class ModelCatalogService {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly providers: ProviderRegistry,
+    private readonly tracker: UsageTracker,
+  ) {
+    const unknown = catalog.deployments.filter((deployment) => !providers.get(deployment.provider));
+    if (unknown.length > 0) {
+      const known = providers.all().map((adapter) => adapter.name).join(', ');
+      throw new Error(
+        `Model catalog names unknown providers: ${unknown.map((d) => `${d.key} (provider "${d.provider}")`).join(', ')}; known providers: ${known}`,
+      );
+    }
+  }
+
+  get deployments(): readonly Deployment[] {
+    return this.catalog.deployments;
+  }
+
+  /** Whether a deployment can serve at all (limits and cooldowns aside). */
+  servability(deployment: Deployment): Availability {
+    if (!deployment.enabled) return { available: false, reason: 'disabled in the model catalog' };
+    const adapter = this.providers.get(deployment.provider)!;
+    if (!adapter.configured) return { available: false, reason: `${adapter.apiKeyVariable} is not set` };
+    const unavailable = this.tracker.unavailableReason(deployment.key);
+    if (unavailable) return { available: false, reason: unavailable };
+    return { available: true };
+  }
+
+  /** Servability plus cooldown: what /models reports as available right now. */
+  availability(deployment: Deployment): Availability {
+    const servable = this.servability(deployment);
+    if (!servable.available) return servable;
+    const cooldownUntil = this.tracker.cooldownUntil(deployment.key);
+    if (cooldownUntil) return { available: false, reason: `cooling down until ${new Date(cooldownUntil).toISOString()}` };
+    return servable;
+  }
+
+  servable(): Deployment[] {
+    return this.catalog.deployments.filter((deployment) => this.servability(deployment).available);
+  }
+
+  /** The key variables that would enable a provider with models in the catalog. */
+  missingKeyVariables(): string[] {
+    const variables = this.catalog.deployments
+      .map((deployment) => this.providers.get(deployment.provider)!)
+      .filter((adapter) => !adapter.configured)
+      .map((adapter) => adapter.apiKeyVariable);
+    return [...new Set(variables)];
+  }
+}

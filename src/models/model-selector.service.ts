@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { NoModelAvailableError, ModelNotFoundError } from '../common/errors/gateway-errors.js';
+import type { Deployment } from '../config/model-catalog.js';
+import { ModelCatalogService } from './model-catalog.service.js';
+import { RotationStrategy } from './strategies/rotation-strategy.js';
+
+/** Turns a request's `model` field into the ordered list of deployments to try. */
+@Injectable()
+export class ModelSelector {
+  constructor(
+    private readonly catalog: ModelCatalogService,
+    private readonly strategy: RotationStrategy,
+  ) {}
+
+  /**
+   * `undefined`: every deployment, in the rotation strategy's order. A model id: every provider
+   * serving it. `provider/id`: that one deployment. Throws when none exists or none can serve.
+   */
+  candidates(model: string | undefined): Deployment[] {
+    const matching = model === undefined ? [...this.catalog.deployments] : this.resolve(model);
+    if (matching.length === 0) throw new ModelNotFoundError(model ?? '');
+    const servable = matching.filter((deployment) => this.catalog.servability(deployment).available);
+    if (servable.length === 0) throw this.noneAvailable(matching);
+    return this.strategy.order(servable);
+  }
+
+  private resolve(model: string): Deployment[] {
+    const byId = this.catalog.deployments.filter((deployment) => deployment.id === model);
+    if (byId.length > 0) return byId;
+    // Only then `provider/id`: Groq's own ids contain a slash (`openai/gpt-oss-120b`).
+    return this.catalog.deployments.filter((deployment) => deployment.key === model);
+  }
+
+  private noneAvailable(matching: Deployment[]): NoModelAvailableError {
+    const reasons = matching.map((deployment) => `${deployment.key}: ${this.catalog.servability(deployment).reason}`);
+    const missing = this.catalog.missingKeyVariables();
+    const hint = missing.length > 0 ? ` Set ${missing.join(' or ')} to enable more providers.` : '';
+    return new NoModelAvailableError(`No model can serve this request (${reasons.join('; ')}).${hint}`);
+  }
+}

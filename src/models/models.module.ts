@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ProvidersModule } from '../providers/providers.module.js';
+import { UsageModule } from '../usage/usage.module.js';
+import { ModelCatalogService } from './model-catalog.service.js';
+import { ModelSelector } from './model-selector.service.js';
+import { ModelsController } from './models.controller.js';
+import { ModelsService } from './models.service.js';
+import { rotationStrategyProvider } from './strategies/rotation-strategy.provider.js';
+
+@Module({
+  imports: [ProvidersModule, UsageModule],
+  controllers: [ModelsController],
+  providers: [ModelCatalogService, ModelSelector, ModelsService, rotationStrategyProvider],
+  exports: [ModelCatalogService, ModelSelector],
+})
+export class ModelsModule {}

@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Environment } from '../config/environment.js';
+import { UsageTracker } from '../usage/usage-tracker.service.js';
+import type { GatewayStatusDto, ModelsResponseDto, ModelViewDto } from './dto/model-view.dto.js';
+import { ModelCatalogService } from './model-catalog.service.js';
+
+/** Builds the reports of GET / and GET /models. */
+@Injectable()
+export class ModelsService {
+  constructor(
+    private readonly catalog: ModelCatalogService,
+    private readonly tracker: UsageTracker,
+    private readonly config: ConfigService<Environment, true>,
+  ) {}
+
+  status(): GatewayStatusDto {
+    const servable = this.catalog.servable();
+    const missing = this.catalog.missingKeyVariables();
+    const models = servable.map(({ id, provider, name }) => ({ id, provider, name }));
+    if (servable.length === 0) {
+      return {
+        status: 'degraded',
+        message: `No model can serve: set ${missing.join(' or ') || 'a provider API key'} (see GET /models for each model's reason).`,
+        models,
+      };
+    }
+    const hint = missing.length > 0 ? ` Not configured: ${missing.join(', ')}.` : '';
+    return { status: 'ok', message: `LLM gateway: ${servable.length} model(s) ready. POST /chat to talk, GET /docs for the API.${hint}`, models };
+  }
+
+  list(): ModelsResponseDto {
+    return {
+      strategy: this.config.get('ROTATION_STRATEGY', { infer: true }),
+      autoFallback: this.config.get('AUTO_FALLBACK', { infer: true }),
+      models: this.catalog.deployments.map((deployment): ModelViewDto => {
+        const { available, reason } = this.catalog.availability(deployment);
+        const cooldownUntil = this.tracker.cooldownUntil(deployment.key);
+        return {
+          id: deployment.id,
+          provider: deployment.provider,
+          key: deployment.key,
+          name: deployment.name,
+          enabled: deployment.enabled,
+          available,
+          ...(reason ? { reason } : {}),
+          priority: deployment.priority,
+          configuredLimits: deployment.limits,
+          rateLimit: this.tracker.providerRateLimit(deployment.key),
+          cooldownUntil: cooldownUntil ? new Date(cooldownUntil).toISOString() : null,
+        };
+      }),
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import type { Deployment } from '../../config/model-catalog.js';
+import { RotationStrategy } from './rotation-strategy.js';
+
+/** Starts one step further along each time; the rest follow in catalog order. */
+export class RoundRobinStrategy extends RotationStrategy {
+  readonly name = 'round-robin';
+  // One cursor per candidate set, so requests for one model do not skew another's rotation.
+  private readonly cursors = new Map<string, number>();
+
+  order(candidates: readonly Deployment[]): Deployment[] {
+    if (candidates.length === 0) return [];
+    const setKey = candidates.map((candidate) => candidate.key).join('|');
+    const cursor = this.cursors.get(setKey) ?? 0;
+    this.cursors.set(setKey, (cursor + 1) % candidates.length);
+    return [...candidates.slice(cursor), ...candidates.slice(0, cursor)];
+  }
+}

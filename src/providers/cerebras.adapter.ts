@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import Cerebras from '@cerebras/cerebras_cloud_sdk';
+import type { Environment } from '../config/environment.js';
+import { OpenAiCompatibleAdapter, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
+
+@Injectable()
+export class CerebrasAdapter extends OpenAiCompatibleAdapter {
+  readonly name = 'cerebras';
+  readonly apiKeyVariable = 'CEREBRAS_API_KEY';
+  protected readonly unsuffixedWindows = { requests: 'day', tokens: 'minute' } as const;
+  private readonly client: Cerebras | null;
+
+  constructor(config: ConfigService<Environment, true>) {
+    super();
+    const apiKey = config.get('CEREBRAS_API_KEY', { infer: true });
+    this.client = apiKey
+      ? new Cerebras({
+          apiKey,
+          baseURL: config.get('CEREBRAS_BASE_URL', { infer: true }) ?? null,
+          maxRetries: 0,
+          // Otherwise the constructor fires a request with the key at start-up.
+          warmTCPConnection: false,
+        })
+      : null;
+  }
+
+  get configured(): boolean {
+    return this.client !== null;
+  }
+
+  protected send(body: Record<string, unknown>, signal: AbortSignal): Promise<RawResponse> {
+    const params = body as unknown as Cerebras.ChatCompletionCreateParams;
+    return this.client!.chat.completions.create(params, { signal }).asResponse() as unknown as Promise<RawResponse>;
+  }
+
+  protected inspectSdkError(error: unknown): SdkFailure {
+    if (error instanceof Cerebras.APIUserAbortError) return { type: 'aborted' };
+    if (error instanceof Cerebras.APIConnectionTimeoutError) return { type: 'timeout' };
+    if (error instanceof Cerebras.APIError && typeof error.status === 'number') {
+      return { type: 'http', status: error.status, body: error.error, headers: error.headers };
+    }
+    return { type: 'connection' };
+  }
+}

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import Groq from 'groq-sdk';
+import type { ChatCompletionCreateParamsStreaming } from 'groq-sdk/resources/chat/completions';
+import type { Environment } from '../config/environment.js';
+import { OpenAiCompatibleAdapter, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
+
+@Injectable()
+export class GroqAdapter extends OpenAiCompatibleAdapter {
+  readonly name = 'groq';
+  readonly apiKeyVariable = 'GROQ_API_KEY';
+  // Groq's unsuffixed headers: requests are per day, tokens per minute.
+  protected readonly unsuffixedWindows = { requests: 'day', tokens: 'minute' } as const;
+  private readonly client: Groq | null;
+
+  constructor(config: ConfigService<Environment, true>) {
+    super();
+    const apiKey = config.get('GROQ_API_KEY', { infer: true });
+    // The gateway does its own fallback: SDK retries would only delay it.
+    this.client = apiKey
+      ? new Groq({ apiKey, baseURL: config.get('GROQ_BASE_URL', { infer: true }) ?? null, maxRetries: 0 })
+      : null;
+  }
+
+  get configured(): boolean {
+    return this.client !== null;
+  }
+
+  protected send(body: Record<string, unknown>, signal: AbortSignal): Promise<RawResponse> {
+    const params = body as unknown as ChatCompletionCreateParamsStreaming;
+    return this.client!.chat.completions.create(params, { signal }).asResponse() as Promise<RawResponse>;
+  }
+
+  // Ask for top-level usage on the last chunk as well as x_groq.usage.
+  protected override extraBody(): Record<string, unknown> {
+    return { stream_options: { include_usage: true } };
+  }
+
+  protected inspectSdkError(error: unknown): SdkFailure {
+    if (error instanceof Groq.APIUserAbortError) return { type: 'aborted' };
+    if (error instanceof Groq.APIConnectionTimeoutError) return { type: 'timeout' };
+    if (error instanceof Groq.APIError && typeof error.status === 'number') {
+      return { type: 'http', status: error.status, body: error.error, headers: error.headers };
+    }
+    return { type: 'connection' };
+  }
+}

@@ -1,0 +1,93 @@
+export type RateLimitResource = 'requests' | 'tokens';
+export type RateLimitWindowName = 'minute' | 'hour' | 'day';
+
+export interface RateLimitWindowState {
+  resource: RateLimitResource;
+  window: RateLimitWindowName;
+  limit?: number;
+  remaining?: number;
+  /** ISO time when the provider said the window resets. */
+  resetAt?: string;
+}
+
+/** What a provider last reported about its limits in response headers. */
+export interface RateLimitSnapshot {
+  observedAt: string;
+  windows: RateLimitWindowState[];
+}
+
+/** Reads headers from both WHATWG `Headers` and plain objects (SDK errors differ). */
+export type HeaderSource = Headers | Record<string, string | string[] | undefined> | undefined | null;
+
+export function headerEntries(headers: HeaderSource): Array<[string, string]> {
+  if (!headers) return [];
+  if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
+    const entries: Array<[string, string]> = [];
+    (headers as Headers).forEach((value, key) => entries.push([key.toLowerCase(), value]));
+    return entries;
+  }
+  return Object.entries(headers as Record<string, string | string[] | undefined>)
+    .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+    .map(([key, value]) => [key.toLowerCase(), Array.isArray(value) ? value.join(', ') : value]);
+}
+
+export function readHeader(headers: HeaderSource, name: string): string | undefined {
+  return headerEntries(headers).find(([key]) => key === name)?.[1];
+}
+
+const RATE_LIMIT_HEADER = /^x-ratelimit-(limit|remaining|reset)-(requests|tokens)(?:-(minute|hour|day))?$/;
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g;
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 };
+
+/** Parses float seconds (`33011.38`) or a Go duration (`2m59.56s`, `450ms`) into milliseconds. */
+export function parseResetDuration(value: string): number | undefined {
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1_000;
+  let total = 0;
+  let consumed = '';
+  for (const match of trimmed.matchAll(DURATION_PART)) {
+    total += Number(match[1]) * UNIT_MS[match[2]];
+    consumed += match[0];
+  }
+  return consumed.length > 0 && consumed === trimmed ? total : undefined;
+}
+
+/**
+ * Parses the `x-ratelimit-*` family. Headers without a window suffix (Groq's) get the window
+ * the provider documents for that resource via `unsuffixedWindow`.
+ */
+export function parseRateLimitHeaders(
+  headers: HeaderSource,
+  unsuffixedWindow: Record<RateLimitResource, RateLimitWindowName>,
+  now: number,
+): RateLimitSnapshot | null {
+  const windows = new Map<string, RateLimitWindowState>();
+  for (const [name, value] of headerEntries(headers)) {
+    const match = RATE_LIMIT_HEADER.exec(name);
+    if (!match) continue;
+    const [, field, resource, suffix] = match as unknown as [string, 'limit' | 'remaining' | 'reset', RateLimitResource, RateLimitWindowName | undefined];
+    const window = suffix ?? unsuffixedWindow[resource];
+    const key = `${resource}:${window}`;
+    const state = windows.get(key) ?? { resource, window };
+    if (field === 'reset') {
+      const ms = parseResetDuration(value);
+      if (ms !== undefined) state.resetAt = new Date(now + ms).toISOString();
+    } else {
+      const number = Number(value);
+      if (Number.isFinite(number)) state[field] = number;
+    }
+    windows.set(key, state);
+  }
+  if (windows.size === 0) return null;
+  return { observedAt: new Date(now).toISOString(), windows: [...windows.values()] };
+}
+
+/** `retry-after` in seconds or as an HTTP date, in milliseconds from now. */
+export function parseRetryAfter(headers: HeaderSource, now: number): number | undefined {
+  const value = readHeader(headers, 'retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1_000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

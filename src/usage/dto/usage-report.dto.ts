@@ -1,0 +1,59 @@
+import { ConfiguredLimitsDto } from '../../models/dto/model-view.dto.js';
+
+export class WindowUsageDto {
+  /** When this window started (ISO 8601; windows are aligned to UTC). */
+  start: string;
+  /** When it resets (ISO 8601). */
+  resetsAt: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Tokens held by requests still in flight. */
+  reservedTokens: number;
+  /** The configured request limit for this window, if any. */
+  requestLimit?: number;
+  /** The configured token limit for this window, if any. */
+  tokenLimit?: number;
+}
+
+export class UsageWindowsDto {
+  minute: WindowUsageDto;
+  hour: WindowUsageDto;
+  day: WindowUsageDto;
+}
+
+export class UsageCountersDto {
+  /** Requests sent upstream. */
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Answers that ended with `done`. */
+  completed: number;
+  /** Attempts that failed, before or after the first token. */
+  failures: number;
+  /** Times a request moved on from this model to another. */
+  fallbacks: number;
+  /** Answers stopped because the client went away. */
+  cancellations: number;
+  /** Requests this model turned away because a limit or cooldown was in force. */
+  limited: number;
+  /** Requests in flight now. */
+  inFlight: number;
+}
+
+export class ModelUsageDto {
+  id: string;
+  provider: string;
+  key: string;
+  configuredLimits: ConfiguredLimitsDto;
+  windows: UsageWindowsDto;
+  totals: UsageCountersDto;
+}
+
+export class UsageReportDto {
+  /** Start of the totals (process start, ISO 8601). */
+  since: string;
+  models: ModelUsageDto[];
+  /** All models added up. */
+  totals: UsageCountersDto;
+}

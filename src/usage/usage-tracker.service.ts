@@ -1,0 +1,230 @@
+import { Injectable } from '@nestjs/common';
+import type { Deployment } from '../config/model-catalog.js';
+import type { ModelLimits } from '../config/models.js';
+import type { TokenUsage } from '../providers/provider-adapter.js';
+import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
+import { Clock } from './clock.js';
+import { UsageWindow, WINDOW_NAMES, type WindowName } from './usage-window.js';
+
+const LIMIT_FIELDS: Record<WindowName, { requests: keyof ModelLimits; tokens: keyof ModelLimits }> = {
+  minute: { requests: 'requestsPerMinute', tokens: 'tokensPerMinute' },
+  hour: { requests: 'requestsPerHour', tokens: 'tokensPerHour' },
+  day: { requests: 'requestsPerDay', tokens: 'tokensPerDay' },
+};
+
+export type AttemptOutcome = 'completed' | 'failed' | 'cancelled';
+
+export interface DeploymentCounters {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  completed: number;
+  failures: number;
+  fallbacks: number;
+  cancellations: number;
+  /** Requests this deployment turned away because a configured window was full. */
+  limited: number;
+}
+
+interface DeploymentState {
+  windows: Record<WindowName, UsageWindow>;
+  totals: DeploymentCounters;
+  inFlight: number;
+  cooldownUntil: number;
+  unavailableReason: string | null;
+  providerRateLimit: RateLimitSnapshot | null;
+}
+
+/** Holds a request's place in each window until the attempt is settled. */
+export class Reservation {
+  settled = false;
+
+  constructor(
+    readonly deploymentKey: string,
+    readonly tokens: number,
+    readonly windowStarts: Record<WindowName, number>,
+  ) {}
+}
+
+export type ReserveResult =
+  | { admitted: true; reservation: Reservation }
+  | { admitted: false; retryAt: number; reason: string };
+
+/**
+ * Per-deployment usage: fixed minute / hour / UTC-day windows checked before every upstream
+ * call, reservations reconciled with the usage the provider reports, cooldowns, and the limits
+ * the provider last reported in its headers.
+ */
+@Injectable()
+export class UsageTracker {
+  private readonly states = new Map<string, DeploymentState>();
+  private readonly startedAt: number;
+
+  constructor(private readonly clock: Clock) {
+    this.startedAt = clock.now();
+  }
+
+  /**
+   * Admits a request to `deployment` if every configured window, the cooldown and the provider's
+   * last report leave room for one more request and `tokens` more tokens; reserves them if so.
+   */
+  tryReserve(deployment: Deployment, tokens: number): ReserveResult {
+    const now = this.clock.now();
+    const state = this.state(deployment.key);
+    const blocked = this.blockedUntil(deployment, state, tokens, now);
+    if (blocked) {
+      state.totals.limited += 1;
+      return { admitted: false, ...blocked };
+    }
+    const windowStarts = {} as Record<WindowName, number>;
+    for (const name of WINDOW_NAMES) {
+      const window = state.windows[name].roll(now);
+      window.requests += 1;
+      window.reservedTokens += tokens;
+      windowStarts[name] = window.start;
+    }
+    state.totals.requests += 1;
+    state.inFlight += 1;
+    return { admitted: true, reservation: new Reservation(deployment.key, tokens, windowStarts) };
+  }
+
+  /** Releases the reservation and books the tokens actually used. Safe to call twice. */
+  settle(reservation: Reservation, outcome: AttemptOutcome, usage?: TokenUsage): void {
+    if (reservation.settled) return;
+    reservation.settled = true;
+    const now = this.clock.now();
+    const state = this.state(reservation.deploymentKey);
+    for (const name of WINDOW_NAMES) {
+      const window = state.windows[name].roll(now);
+      // A window that rolled over since the reservation no longer holds it.
+      if (window.start === reservation.windowStarts[name]) window.reservedTokens -= reservation.tokens;
+      if (usage) {
+        window.promptTokens += usage.promptTokens;
+        window.completionTokens += usage.completionTokens;
+      }
+    }
+    if (usage) {
+      state.totals.promptTokens += usage.promptTokens;
+      state.totals.completionTokens += usage.completionTokens;
+    }
+    state.inFlight -= 1;
+    if (outcome === 'completed') state.totals.completed += 1;
+    else if (outcome === 'failed') state.totals.failures += 1;
+    else state.totals.cancellations += 1;
+  }
+
+  recordFallback(key: string): void {
+    this.state(key).totals.fallbacks += 1;
+  }
+
+  coolDown(key: string, forMs: number): void {
+    const state = this.state(key);
+    state.cooldownUntil = Math.max(state.cooldownUntil, this.clock.now() + forMs);
+  }
+
+  cooldownUntil(key: string): number | null {
+    const until = this.state(key).cooldownUntil;
+    return until > this.clock.now() ? until : null;
+  }
+
+  markUnavailable(key: string, reason: string): void {
+    this.state(key).unavailableReason = reason;
+  }
+
+  unavailableReason(key: string): string | null {
+    return this.state(key).unavailableReason;
+  }
+
+  /** Keeps the newest report; an older one arriving late never overwrites it. */
+  recordProviderRateLimit(key: string, snapshot: RateLimitSnapshot): void {
+    const state = this.state(key);
+    if (!state.providerRateLimit || state.providerRateLimit.observedAt <= snapshot.observedAt) {
+      state.providerRateLimit = snapshot;
+    }
+  }
+
+  providerRateLimit(key: string): RateLimitSnapshot | null {
+    return this.state(key).providerRateLimit;
+  }
+
+  /** The fullest of the deployment's minute windows, as a fraction of its limit (0 = idle). */
+  utilisation(deployment: Deployment): number {
+    const minute = this.state(deployment.key).windows.minute.roll(this.clock.now());
+    return Math.max(
+      minute.requests / deployment.limits.requestsPerMinute,
+      minute.committedTokens / deployment.limits.tokensPerMinute,
+    );
+  }
+
+  windows(key: string): Record<WindowName, UsageWindow> {
+    const now = this.clock.now();
+    const { windows } = this.state(key);
+    for (const name of WINDOW_NAMES) windows[name].roll(now);
+    return windows;
+  }
+
+  counters(key: string): DeploymentCounters & { inFlight: number } {
+    const state = this.state(key);
+    return { ...state.totals, inFlight: state.inFlight };
+  }
+
+  get since(): number {
+    return this.startedAt;
+  }
+
+  private blockedUntil(
+    deployment: Deployment,
+    state: DeploymentState,
+    tokens: number,
+    now: number,
+  ): { retryAt: number; reason: string } | null {
+    if (state.cooldownUntil > now) return { retryAt: state.cooldownUntil, reason: 'cooling down' };
+    let blocked: { retryAt: number; reason: string } | null = null;
+    const block = (retryAt: number, reason: string) => {
+      if (!blocked || retryAt > blocked.retryAt) blocked = { retryAt, reason };
+    };
+    for (const name of WINDOW_NAMES) {
+      const window = state.windows[name].roll(now);
+      const requestLimit = deployment.limits[LIMIT_FIELDS[name].requests];
+      const tokenLimit = deployment.limits[LIMIT_FIELDS[name].tokens];
+      if (requestLimit !== undefined && window.requests + 1 > requestLimit) {
+        block(window.end, `requests per ${name} limit reached`);
+      }
+      if (tokenLimit !== undefined && window.committedTokens + tokens > tokenLimit) {
+        block(window.end, `tokens per ${name} limit reached`);
+      }
+    }
+    for (const window of state.providerRateLimit?.windows ?? []) {
+      const resetAt = window.resetAt ? Date.parse(window.resetAt) : 0;
+      if (window.remaining !== undefined && window.remaining <= 0 && resetAt > now) {
+        block(resetAt, `provider reports no ${window.resource} left this ${window.window}`);
+      }
+    }
+    return blocked;
+  }
+
+  private state(key: string): DeploymentState {
+    let state = this.states.get(key);
+    if (!state) {
+      state = {
+        windows: { minute: new UsageWindow('minute'), hour: new UsageWindow('hour'), day: new UsageWindow('day') },
+        totals: {
+          requests: 0,
+          promptTokens: 0,
+          completionTokens: 0,
+          completed: 0,
+          failures: 0,
+          fallbacks: 0,
+          cancellations: 0,
+          limited: 0,
+        },
+        inFlight: 0,
+        cooldownUntil: 0,
+        unavailableReason: null,
+        providerRateLimit: null,
+      };
+      this.states.set(key, state);
+    }
+    return state;
+  }
+}

@@ -1,0 +1,16 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { UsageReportDto } from './dto/usage-report.dto.js';
+import { UsageService } from './usage.service.js';
+
+@ApiTags('usage')
+@Controller('usage')
+export class UsageController {
+  constructor(private readonly usage: UsageService) {}
+
+  /** Requests and tokens per model in the current minute, hour and UTC day, next to the limits; totals since start. */
+  @Get()
+  getUsage(): UsageReportDto {
+    return this.usage.report();
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { Clock, SystemClock } from './clock.js';
+import { UsageController } from './usage.controller.js';
+import { UsageTracker } from './usage-tracker.service.js';
+import { UsageService } from './usage.service.js';
+
+@Module({
+  controllers: [UsageController],
+  providers: [{ provide: Clock, useClass: SystemClock }, UsageTracker, UsageService],
+  exports: [UsageTracker, Clock],
+})
+export class UsageModule {}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { ModelCatalog } from '../config/model-catalog.js';
+import type { ModelLimits } from '../config/models.js';
+import type { ModelUsageDto, UsageCountersDto, UsageReportDto, WindowUsageDto } from './dto/usage-report.dto.js';
+import { UsageTracker } from './usage-tracker.service.js';
+import type { UsageWindow, WindowName } from './usage-window.js';
+
+const LIMIT_FIELDS: Record<WindowName, [keyof ModelLimits, keyof ModelLimits]> = {
+  minute: ['requestsPerMinute', 'tokensPerMinute'],
+  hour: ['requestsPerHour', 'tokensPerHour'],
+  day: ['requestsPerDay', 'tokensPerDay'],
+};
+
+/** Builds the report of GET /usage. */
+@Injectable()
+export class UsageService {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    private readonly tracker: UsageTracker,
+  ) {}
+
+  report(): UsageReportDto {
+    const models = this.catalog.deployments.map((deployment): ModelUsageDto => {
+      const windows = this.tracker.windows(deployment.key);
+      const view = (name: WindowName): WindowUsageDto =>
+        windowView(windows[name], deployment.limits[LIMIT_FIELDS[name][0]], deployment.limits[LIMIT_FIELDS[name][1]]);
+      return {
+        id: deployment.id,
+        provider: deployment.provider,
+        key: deployment.key,
+        configuredLimits: deployment.limits,
+        windows: { minute: view('minute'), hour: view('hour'), day: view('day') },
+        totals: this.tracker.counters(deployment.key),
+      };
+    });
+    return {
+      since: new Date(this.tracker.since).toISOString(),
+      models,
+      totals: sumCounters(models.map((model) => model.totals)),
+    };
+  }
+}
+
+function windowView(window: UsageWindow, requestLimit?: number, tokenLimit?: number): WindowUsageDto {
+  return {
+    start: new Date(window.start).toISOString(),
+    resetsAt: new Date(window.end).toISOString(),
+    requests: window.requests,
+    promptTokens: window.promptTokens,
+    completionTokens: window.completionTokens,
+    reservedTokens: window.reservedTokens,
+    ...(requestLimit !== undefined ? { requestLimit } : {}),
+    ...(tokenLimit !== undefined ? { tokenLimit } : {}),
+  };
+}
+
+function sumCounters(all: UsageCountersDto[]): UsageCountersDto {
+  const total: UsageCountersDto = {
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    completed: 0,
+    failures: 0,
+    fallbacks: 0,
+    cancellations: 0,
+    limited: 0,
+    inFlight: 0,
+  };
+  for (const counters of all) {
+    for (const key of Object.keys(total) as Array<keyof UsageCountersDto>) total[key] += counters[key];
+  }
+  return total;
+}

@@ -1,0 +1,507 @@
+// A local HTTP server that speaks Groq's and Cerebras' chat-completions wire formats, so the
+// real SDKs (and the gateway) can be driven through scripted successes and failures.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+import {
+  wireFormats,
+  type ProviderName,
+  type QuotaUsed,
+  type ResponseContext,
+  type Usage,
+  type WireFormat,
+} from './wire-format.js';
+
+export type { ProviderName, Usage } from './wire-format.js';
+
+export interface OkBehaviour {
+  kind: 'ok';
+  /** The content deltas; default {@link DEFAULT_CONTENT}. */
+  content?: string[];
+  /** Delay after the headers before the first chunk. */
+  firstTokenDelayMs?: number;
+  interChunkDelayMs?: number;
+  /** Extra pause after the first content chunk only. */
+  pauseAfterFirstTokenMs?: number;
+  /** Default: prompt = ceil(message chars / 4), completion = number of deltas. */
+  usage?: Usage;
+  finishReason?: string;
+}
+
+export type Behaviour =
+  | OkBehaviour
+  | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'hang' }
+  | { kind: 'stall-after-first-token' }
+  | { kind: 'drop-mid-stream'; afterChunks?: number }
+  | { kind: 'malformed-chunk'; afterChunks?: number }
+  | { kind: 'error-frame'; afterChunks?: number; status?: number; message?: string }
+  | { kind: 'refuse' };
+
+export interface RecordedRequest {
+  provider: ProviderName;
+  model: string;
+  /** The parsed JSON request body, as the client sent it. */
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+  stream: boolean;
+  /** The client closed the connection before the simulator finished the response. */
+  aborted: boolean;
+  /** The simulator wrote the whole response. */
+  completed: boolean;
+}
+
+export interface SimulatorOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Models listed by the models endpoints, besides those given a behaviour. */
+  models?: Partial<Record<ProviderName, string[]>>;
+  /** Called for each chat request once its behaviour is chosen (e.g. for logging). */
+  onRequest?: (request: RecordedRequest, behaviour: Behaviour) => void;
+}
+
+export const DEFAULT_CONTENT: readonly string[] = ['Hello', ' from', ' the', ' simulator'];
+
+/** How long a drop waits after the last chunk, so the client has read it before the reset. */
+const DROP_GRACE_MS = 20;
+
+const PROVIDERS: readonly ProviderName[] = ['groq', 'cerebras'];
+
+const key = (provider: ProviderName, model: string) => `${provider}:${model}`;
+
+export class ProviderSimulator {
+  readonly requests: RecordedRequest[] = [];
+
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly exchanges = new Set<Exchange>();
+  private readonly behaviours = new Map<string, Behaviour[]>();
+  private readonly rateLimitOverrides = new Map<string, Record<string, string>>();
+  private readonly quota = new Map<string, QuotaUsed>();
+  private defaultBehaviour: Behaviour = { kind: 'ok' };
+  private port: number | undefined;
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    // noDelay: every chunk leaves at once, so token timing is observable by the client.
+    this.server = createServer({ noDelay: true }, (req, res) => {
+      // A bug in the simulator should fail the request, not crash the test process.
+      this.route(req, res).catch(() => res.destroy());
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, '127.0.0.1', () => {
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  /** Closes the server and every socket, including hanging and stalled responses. */
+  async stop(): Promise<void> {
+    for (const exchange of this.exchanges) exchange.release();
+    for (const socket of this.sockets) socket.destroy();
+    this.server.closeAllConnections();
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve, reject) => this.server.close((err) => (err ? reject(err) : resolve())));
+  }
+
+  get groqBaseUrl(): string {
+    return `${this.origin}/groq`;
+  }
+
+  get cerebrasBaseUrl(): string {
+    return `${this.origin}/cerebras`;
+  }
+
+  baseUrl(provider: ProviderName): string {
+    return provider === 'groq' ? this.groqBaseUrl : this.cerebrasBaseUrl;
+  }
+
+  /** A queue: each request to that model takes the next behaviour; the last one repeats. */
+  setBehaviour(provider: ProviderName, model: string, ...behaviours: Behaviour[]): void {
+    if (behaviours.length === 0) throw new Error('setBehaviour needs at least one behaviour');
+    this.behaviours.set(key(provider, model), [...behaviours]);
+  }
+
+  setDefaultBehaviour(behaviour: Behaviour): void {
+    this.defaultBehaviour = behaviour;
+  }
+
+  /** Replaces (per header) the computed rate-limit headers for that model. */
+  setRateLimitHeaders(provider: ProviderName, model: string, headers: Record<string, string>): void {
+    this.rateLimitOverrides.set(key(provider, model), headers);
+  }
+
+  /** Clears behaviours, rate-limit overrides, quota counters and recorded requests. */
+  reset(): void {
+    this.behaviours.clear();
+    this.rateLimitOverrides.clear();
+    this.quota.clear();
+    this.defaultBehaviour = { kind: 'ok' };
+    this.requests.length = 0;
+  }
+
+  requestsFor(provider: ProviderName, model?: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.provider === provider && (model === undefined || r.model === model));
+  }
+
+  /** Polls until the predicate holds, e.g. until a client abort has reached the simulator. */
+  async waitFor(predicate: () => boolean, timeoutMs = 2_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  private get origin(): string {
+    if (this.port === undefined) throw new Error('ProviderSimulator not started');
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The path prefix (/groq, /cerebras) tells which provider the client thinks it is talking to.
+    const { pathname } = new URL(req.url ?? '/', 'http://simulator');
+    const [, prefix = '', ...rest] = pathname.split('/');
+    const provider = PROVIDERS.find((p) => p === prefix);
+    if (!provider) return sendJson(res, 404, { message: `Unknown provider prefix /${prefix}` });
+
+    const wire = wireFormats[provider];
+    const path = `/${rest.join('/')}`;
+    if (req.method === 'POST' && path === wire.chatPath) return this.chat(provider, req, res);
+    if (req.method === 'GET' && path === wire.modelsPath) return sendJson(res, 200, wire.modelList(this.models(provider)));
+    if (req.method === 'GET' && provider === 'cerebras' && path === '/v1/tcp_warming') return sendJson(res, 200, {});
+    sendJson(res, 404, wire.unknownRoute(req.method ?? 'GET', path));
+  }
+
+  private async chat(provider: ProviderName, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const wire = wireFormats[provider];
+    let body: any;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      // Either the client went away while sending, or the body is not JSON.
+      if (!res.destroyed) sendJson(res, 400, wire.errorBody(400, ''));
+      return;
+    }
+    const model = typeof body?.model === 'string' ? body.model : '';
+    const record: RecordedRequest = {
+      provider,
+      model,
+      body,
+      headers: req.headers,
+      stream: body?.stream === true,
+      aborted: false,
+      completed: false,
+    };
+    this.requests.push(record);
+    const behaviour = this.nextBehaviour(provider, model);
+    this.options.onRequest?.(record, behaviour);
+
+    const promptTokens = estimatePromptTokens(body);
+    const headers = this.rateLimitHeaders(provider, model, promptTokens);
+    const exchange = new Exchange(res, record);
+    this.exchanges.add(exchange);
+    res.on('close', () => this.exchanges.delete(exchange));
+
+    const ctx: ResponseContext = {
+      id: `chatcmpl-${randomUUID()}`,
+      requestId: `req_${randomUUID().replaceAll('-', '')}`,
+      created: Math.floor(Date.now() / 1000),
+      model,
+      usage: { prompt_tokens: promptTokens, completion_tokens: 0 },
+      finishReason: 'stop',
+      includeUsage: body?.stream_options?.include_usage === true,
+    };
+    await play(exchange, wire, ctx, behaviour, headers);
+  }
+
+  private nextBehaviour(provider: ProviderName, model: string): Behaviour {
+    const queue = this.behaviours.get(key(provider, model));
+    if (!queue) return this.defaultBehaviour;
+    return queue.length > 1 ? queue.shift()! : queue[0]!;
+  }
+
+  /** Counts this request against the model's quota and returns the headers to send. */
+  private rateLimitHeaders(provider: ProviderName, model: string, tokens: number): Record<string, string> {
+    const k = key(provider, model);
+    const used = this.quota.get(k) ?? { requests: 0, tokens: 0 };
+    used.requests += 1;
+    used.tokens += tokens;
+    this.quota.set(k, used);
+    return { ...wireFormats[provider].rateLimitHeaders(used), ...this.rateLimitOverrides.get(k) };
+  }
+
+  private models(provider: ProviderName): string[] {
+    const configured = [...this.behaviours.keys()]
+      .filter((k) => k.startsWith(`${provider}:`))
+      .map((k) => k.slice(provider.length + 1));
+    return [...new Set([...(this.options.models?.[provider] ?? []), ...configured])];
+  }
+}
+
+/**
+ * One in-flight response. Knows whether the client went away (→ `aborted`), and cancels its
+ * pending delays when the connection closes so nothing keeps running afterwards.
+ */
+class Exchange {
+  private readonly pending = new Map<NodeJS.Timeout, (open: boolean) => void>();
+  /** The simulator itself ends the connection (drop, refuse, stop): not a client abort. */
+  private released = false;
+  private lastWrite: Promise<void> = Promise.resolve();
+  private readonly closed: Promise<void>;
+
+  constructor(
+    readonly res: ServerResponse,
+    readonly record: RecordedRequest,
+  ) {
+    this.closed = new Promise((resolve) => res.once('close', resolve));
+    res.on('finish', () => (record.completed = true));
+    res.on('close', () => {
+      if (!res.writableFinished && !this.released) record.aborted = true;
+      for (const [timer, resolve] of this.pending) {
+        clearTimeout(timer);
+        resolve(false);
+      }
+      this.pending.clear();
+    });
+    res.on('error', () => undefined); // a write racing a client abort is not a simulator failure
+  }
+
+  get open(): boolean {
+    return !this.res.destroyed && !this.res.writableEnded;
+  }
+
+  /** Resolves true after `ms`, or false as soon as the connection is closed. */
+  sleep(ms = 0): Promise<boolean> {
+    if (ms <= 0 || !this.open) return Promise.resolve(this.open);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        resolve(this.open);
+      }, ms);
+      this.pending.set(timer, resolve);
+    });
+  }
+
+  write(data: string): void {
+    if (!this.open) return;
+    this.lastWrite = new Promise((resolve) => this.res.write(data, () => resolve()));
+  }
+
+  /** Writes one SSE data frame as its own write, so it is flushed on its own. */
+  event(data: unknown): void {
+    this.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** Resolves once everything written so far has been handed to the OS (false if closed). */
+  async flushed(): Promise<boolean> {
+    await Promise.race([this.lastWrite, this.closed]);
+    return this.open;
+  }
+
+  end(data?: string): void {
+    if (this.open) this.res.end(data);
+  }
+
+  release(): void {
+    this.released = true;
+  }
+
+  /** Destroys the socket without a (complete) response. */
+  destroy(): void {
+    this.release();
+    this.res.socket?.destroy();
+  }
+}
+
+async function play(
+  ex: Exchange,
+  wire: WireFormat,
+  ctx: ResponseContext,
+  behaviour: Behaviour,
+  headers: Record<string, string>,
+): Promise<void> {
+  const streaming = ex.record.stream;
+  switch (behaviour.kind) {
+    case 'ok':
+      return streaming ? stream(ex, wire, ctx, behaviour, headers) : complete(ex, wire, ctx, behaviour, headers);
+    case 'error': {
+      const errorHeaders = { ...headers, ...wire.errorHeaders(behaviour.status), ...behaviour.headers };
+      return sendJson(ex.res, behaviour.status, behaviour.body ?? wire.errorBody(behaviour.status, ctx.model), errorHeaders);
+    }
+    case 'hang':
+      return; // the socket stays open until the client gives up or stop() runs
+    case 'refuse':
+      return ex.destroy();
+  }
+
+  if (!streaming) return breakCompletion(ex, wire, ctx, behaviour, headers);
+  return stream(ex, wire, ctx, { kind: 'ok' }, headers, streamCut(ex, wire, behaviour));
+}
+
+/** Behaviours that break a response after some content chunks. */
+type BreakingBehaviour = Exclude<Behaviour, { kind: 'ok' | 'error' | 'hang' | 'refuse' }>;
+
+/** Where and how a breaking behaviour interrupts the stream. */
+interface StreamCut {
+  afterChunks: number;
+  /** Does the damage; 'continue' resumes the normal stream. */
+  apply: () => Promise<'continue' | 'stop'> | 'continue' | 'stop';
+}
+
+function streamCut(ex: Exchange, wire: WireFormat, behaviour: BreakingBehaviour): StreamCut {
+  switch (behaviour.kind) {
+    case 'stall-after-first-token':
+      return { afterChunks: 1, apply: () => 'stop' };
+    case 'drop-mid-stream':
+      return {
+        afterChunks: behaviour.afterChunks ?? 1,
+        apply: async () => {
+          // Let the client read what was sent: undici discards queued body chunks on a socket error.
+          if (await ex.flushed()) await ex.sleep(DROP_GRACE_MS);
+          ex.destroy();
+          return 'stop' as const;
+        },
+      };
+    case 'malformed-chunk':
+      return {
+        afterChunks: behaviour.afterChunks ?? 1,
+        apply: () => {
+          ex.write('data: {not json\n\n');
+          return 'continue';
+        },
+      };
+    case 'error-frame': {
+      const frame = wire.errorFrame(behaviour.status ?? 500, behaviour.message ?? 'Internal server error (simulated)');
+      return {
+        afterChunks: behaviour.afterChunks ?? 1,
+        apply: () => {
+          ex.event(frame);
+          ex.end();
+          return 'stop';
+        },
+      };
+    }
+  }
+}
+
+async function stream(
+  ex: Exchange,
+  wire: WireFormat,
+  ctx: ResponseContext,
+  ok: OkBehaviour,
+  headers: Record<string, string>,
+  cut?: StreamCut,
+): Promise<void> {
+  const deltas = ok.content ?? DEFAULT_CONTENT;
+  const finished = { ...ctx, ...finalFields(ctx, ok, deltas) };
+  ex.res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  ex.res.flushHeaders(); // headers go out now; the first token follows after firstTokenDelayMs
+  if (!(await ex.sleep(ok.firstTokenDelayMs))) return;
+
+  for (let sent = 0; ; sent++) {
+    if (cut?.afterChunks === sent && (await cut.apply()) === 'stop') return;
+    if (sent === deltas.length) break;
+    const pause = sent === 0 ? 0 : ok.interChunkDelayMs;
+    if (!(await ex.sleep(pause))) return;
+    ex.event(wire.contentChunk(ctx, deltas[sent]!, sent === 0));
+    if (sent === 0 && !(await ex.sleep(ok.pauseAfterFirstTokenMs))) return;
+  }
+  for (const chunk of wire.finishChunks(finished)) ex.event(chunk);
+  ex.end('data: [DONE]\n\n');
+}
+
+async function complete(
+  ex: Exchange,
+  wire: WireFormat,
+  ctx: ResponseContext,
+  ok: OkBehaviour,
+  headers: Record<string, string>,
+): Promise<void> {
+  const deltas = ok.content ?? DEFAULT_CONTENT;
+  // A non-streamed answer arrives once the whole generation would have finished.
+  const generationMs =
+    (ok.firstTokenDelayMs ?? 0) +
+    (ok.pauseAfterFirstTokenMs ?? 0) +
+    (ok.interChunkDelayMs ?? 0) * Math.max(0, deltas.length - 1);
+  if (!(await ex.sleep(generationMs))) return;
+  const finished = { ...ctx, ...finalFields(ctx, ok, deltas) };
+  sendJson(ex.res, 200, wire.completion(finished, deltas.join('')), headers);
+}
+
+/** Non-streamed counterparts of the stream-breaking behaviours. */
+function breakCompletion(
+  ex: Exchange,
+  wire: WireFormat,
+  ctx: ResponseContext,
+  behaviour: BreakingBehaviour,
+  headers: Record<string, string>,
+): void {
+  const json = { ...headers, 'content-type': 'application/json' };
+  switch (behaviour.kind) {
+    case 'stall-after-first-token':
+      ex.res.writeHead(200, json);
+      return void ex.res.flushHeaders();
+    case 'drop-mid-stream': {
+      ex.res.writeHead(200, json);
+      const body = JSON.stringify(wire.completion(ctx, DEFAULT_CONTENT.join('')));
+      ex.write(body.slice(0, Math.floor(body.length / 2)));
+      return ex.destroy();
+    }
+    case 'malformed-chunk':
+      ex.res.writeHead(200, json);
+      return ex.end('{not json');
+    case 'error-frame': {
+      const status = behaviour.status ?? 500;
+      return sendJson(ex.res, status, wire.errorBody(status, ctx.model), headers);
+    }
+  }
+}
+
+function finalFields(ctx: ResponseContext, ok: OkBehaviour, deltas: readonly string[]) {
+  return {
+    usage: ok.usage ?? { prompt_tokens: ctx.usage.prompt_tokens, completion_tokens: deltas.length },
+    finishReason: ok.finishReason ?? 'stop',
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** ceil(characters of message text / 4), a common rough token estimate. */
+export function estimatePromptTokens(body: unknown): number {
+  const messages = (body as { messages?: unknown })?.messages;
+  if (!Array.isArray(messages)) return 0;
+  let chars = 0;
+  for (const message of messages) {
+    const content = (message as { content?: unknown })?.content;
+    if (typeof content === 'string') chars += content.length;
+    else if (Array.isArray(content)) {
+      for (const part of content) chars += String((part as { text?: unknown })?.text ?? '').length;
+    }
+  }
+  return Math.ceil(chars / 4);
+}
+
+/** Splits text into word-sized deltas (each keeps its leading space), like a token stream. */
+export function toDeltas(text: string): string[] {
+  return text.split(/(?=\s)/);
+}

@@ -1,0 +1,244 @@
+// Payload shapes of Groq's and Cerebras' OpenAI-style chat-completions APIs, as the
+// simulator sends them. See /work/shared/reference/providers.md for the real formats.
+
+export type ProviderName = 'groq' | 'cerebras';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** Everything a response needs that is fixed for one request. */
+export interface ResponseContext {
+  id: string;
+  requestId: string;
+  created: number;
+  model: string;
+  usage: Usage;
+  finishReason: string;
+  /** The client sent `stream_options.include_usage: true`. */
+  includeUsage: boolean;
+}
+
+/** Tokens and requests the simulator has counted against one provider+model so far. */
+export interface QuotaUsed {
+  requests: number;
+  tokens: number;
+}
+
+type Json = Record<string, unknown>;
+
+export interface WireFormat {
+  readonly chatPath: string;
+  readonly modelsPath: string;
+  completion(ctx: ResponseContext, content: string): Json;
+  contentChunk(ctx: ResponseContext, content: string, first: boolean): Json;
+  /** The chunk(s) after the last content delta: finish reason and usage. */
+  finishChunks(ctx: ResponseContext): Json[];
+  errorBody(status: number, model: string): unknown;
+  unknownRoute(method: string, path: string): unknown;
+  /** An error event inside a 200 stream. */
+  errorFrame(status: number, message: string): Json;
+  /** Headers a real error response carries besides the rate-limit ones. */
+  errorHeaders(status: number): Record<string, string>;
+  rateLimitHeaders(used: QuotaUsed): Record<string, string>;
+  modelList(models: string[]): Json;
+}
+
+const withTotal = (usage: Usage) => ({
+  ...usage,
+  total_tokens: usage.prompt_tokens + usage.completion_tokens,
+});
+
+const timings = { queue_time: 0.01, prompt_time: 0.002, completion_time: 0.05, total_time: 0.062 };
+
+const chunk = (ctx: ResponseContext, choices: Json[], extra: Json = {}): Json => ({
+  id: ctx.id,
+  object: 'chat.completion.chunk',
+  created: ctx.created,
+  model: ctx.model,
+  system_fingerprint: 'fp_simulator',
+  choices,
+  ...extra,
+});
+
+const contentChoice = (content: string, first: boolean): Json => ({
+  index: 0,
+  // Role rides on the first content chunk so that the first token is also the first write.
+  delta: first ? { role: 'assistant', content } : { content },
+  logprobs: null,
+  finish_reason: null,
+});
+
+const finishChoice = (ctx: ResponseContext): Json => ({
+  index: 0,
+  delta: {},
+  logprobs: null,
+  finish_reason: ctx.finishReason,
+});
+
+const completion = (ctx: ResponseContext, content: string, extra: Json): Json => ({
+  id: ctx.id,
+  object: 'chat.completion',
+  created: ctx.created,
+  model: ctx.model,
+  system_fingerprint: 'fp_simulator',
+  choices: [
+    { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: ctx.finishReason },
+  ],
+  usage: withTotal(ctx.usage),
+  ...extra,
+});
+
+const httpMessage = (status: number): string =>
+  status >= 500 ? 'Internal server error' : status === 404 ? 'Not found' : `Request failed with status ${status}`;
+
+export const groqWire: WireFormat = {
+  chatPath: '/openai/v1/chat/completions',
+  modelsPath: '/openai/v1/models',
+
+  completion: (ctx, content) =>
+    completion(ctx, content, { x_groq: { id: ctx.requestId }, usage: { ...withTotal(ctx.usage), ...timings } }),
+
+  contentChunk: (ctx, content, first) =>
+    chunk(ctx, [contentChoice(content, first)], first ? { x_groq: { id: ctx.requestId } } : {}),
+
+  finishChunks(ctx) {
+    const xGroq = { id: ctx.requestId, usage: { ...withTotal(ctx.usage), ...timings } };
+    if (!ctx.includeUsage) return [chunk(ctx, [finishChoice(ctx)], { x_groq: xGroq })];
+    // With include_usage Groq adds an OpenAI-style usage-only chunk; usage sits only there
+    // (top-level and in x_groq) so a reader of `usage ?? x_groq.usage` counts it once.
+    return [chunk(ctx, [finishChoice(ctx)]), chunk(ctx, [], { usage: withTotal(ctx.usage), x_groq: xGroq })];
+  },
+
+  errorBody(status, model) {
+    if (status === 429) {
+      return {
+        error: {
+          message:
+            `Rate limit reached for model \`${model}\` in organization org_simulator on tokens per minute (TPM): ` +
+            'Limit 8000, Used 7400, Requested 1200. Please try again in 4.5s.',
+          type: 'tokens',
+          code: 'rate_limit_exceeded',
+        },
+      };
+    }
+    if (status === 404) {
+      return {
+        error: {
+          message: `The model \`${model}\` does not exist or you do not have access to it.`,
+          type: 'invalid_request_error',
+          code: 'model_not_found',
+        },
+      };
+    }
+    const type = status >= 500 ? 'internal_server_error' : 'invalid_request_error';
+    return { error: { message: httpMessage(status), type } };
+  },
+
+  unknownRoute: (method, path) => ({
+    error: {
+      message: `Unknown request URL: ${method} ${path}. Please check the URL for typos.`,
+      type: 'invalid_request_error',
+      code: 'unknown_url',
+    },
+  }),
+
+  // groq-sdk throws `APIError(undefined, data.error)` for any data frame with an `error` field.
+  errorFrame: (_status, message) => ({ error: { message, type: 'internal_server_error' } }),
+
+  // Groq sends retry-after (seconds) on 429 only.
+  errorHeaders: (status): Record<string, string> => (status === 429 ? { 'retry-after': '5' } : {}),
+
+  rateLimitHeaders: (used) => ({
+    'x-ratelimit-limit-requests': '1000',
+    'x-ratelimit-limit-tokens': '8000',
+    'x-ratelimit-remaining-requests': String(Math.max(0, 1000 - used.requests)),
+    'x-ratelimit-remaining-tokens': String(Math.max(0, 8000 - used.tokens)),
+    'x-ratelimit-reset-requests': '2m59.56s',
+    'x-ratelimit-reset-tokens': '7.66s',
+  }),
+
+  modelList: (models) => ({
+    object: 'list',
+    data: models.map((id) => ({
+      id,
+      object: 'model',
+      created: 1_700_000_000,
+      owned_by: 'Simulator',
+      active: true,
+      context_window: 131_072,
+      max_completion_tokens: 65_536,
+    })),
+  }),
+};
+
+export const cerebrasWire: WireFormat = {
+  chatPath: '/v1/chat/completions',
+  modelsPath: '/v1/models',
+
+  completion: (ctx, content) => completion(ctx, content, { time_info: timeInfo(ctx) }),
+
+  contentChunk: (ctx, content, first) => chunk(ctx, [contentChoice(content, first)]),
+
+  // Cerebras always reports usage, on the finish chunk.
+  finishChunks: (ctx) => [
+    chunk(ctx, [finishChoice(ctx)], { usage: withTotal(ctx.usage), time_info: timeInfo(ctx) }),
+  ],
+
+  errorBody(status, model) {
+    if (status === 429) {
+      return {
+        message: 'Requests per minute limit exceeded - too many requests sent.',
+        type: 'too_many_requests_error',
+        param: 'quota',
+        code: 'request_quota_exceeded',
+      };
+    }
+    if (status === 404) {
+      return {
+        message: `Model ${model} does not exist or you do not have access to it.`,
+        type: 'not_found_error',
+        param: 'model',
+        code: 'model_not_found',
+      };
+    }
+    const type = status >= 500 ? 'server_error' : 'invalid_request_error';
+    return { message: httpMessage(status), type, param: null, code: null };
+  },
+
+  unknownRoute: (method, path) => ({
+    message: `Unknown request URL: ${method} ${path}`,
+    type: 'not_found_error',
+    param: null,
+    code: 'not_found',
+  }),
+
+  // The Cerebras SDK reads `status_code` from the frame (and still reports a connection error).
+  errorFrame: (status, message) => ({
+    error: { message, type: 'server_error', param: null, code: null },
+    status_code: status,
+  }),
+
+  errorHeaders: () => ({}),
+
+  rateLimitHeaders: (used) => ({
+    'x-ratelimit-limit-requests-day': '14400',
+    'x-ratelimit-limit-tokens-minute': '30000',
+    'x-ratelimit-remaining-requests-day': String(Math.max(0, 14_400 - used.requests)),
+    'x-ratelimit-remaining-tokens-minute': String(Math.max(0, 30_000 - used.tokens)),
+    'x-ratelimit-reset-requests-day': '33011.38',
+    'x-ratelimit-reset-tokens-minute': '11.38',
+  }),
+
+  modelList: (models) => ({
+    object: 'list',
+    data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'Cerebras' })),
+  }),
+};
+
+function timeInfo(ctx: ResponseContext): Json {
+  return { ...timings, created: ctx.created };
+}
+
+export const wireFormats: Record<ProviderName, WireFormat> = { groq: groqWire, cerebras: cerebrasWire };

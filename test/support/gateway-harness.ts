@@ -1,0 +1,106 @@
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory.js';
+import type { ModelEntry } from '../../src/config/models.js';
+import { ProviderSimulator } from '../simulator/provider-simulator.js';
+
+export interface Gateway {
+  app: NestFastifyApplication;
+  url: string;
+  sim: ProviderSimulator;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** Extra environment; the provider keys and base URLs point at the simulator unless overridden. */
+  env?: Record<string, string | undefined>;
+  /** A catalog written to a temporary MODELS_FILE. */
+  models?: ModelEntry[];
+  /** Reuse a running simulator. */
+  sim?: ProviderSimulator;
+}
+
+export const TEST_GROQ_KEY = 'gsk_test_groq_key_0123456789';
+export const TEST_CEREBRAS_KEY = 'csk_test_cerebras_key_0123456789';
+
+/** The real app on a free loopback port, its SDKs pointed at an in-process provider simulator. */
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const sim = options.sim ?? new ProviderSimulator();
+  if (!options.sim) await sim.start();
+  const env: Record<string, string | undefined> = {
+    GROQ_API_KEY: TEST_GROQ_KEY,
+    CEREBRAS_API_KEY: TEST_CEREBRAS_KEY,
+    GROQ_BASE_URL: sim.groqBaseUrl,
+    CEREBRAS_BASE_URL: sim.cerebrasBaseUrl,
+    UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '2000',
+    UPSTREAM_IDLE_TIMEOUT_MS: '2000',
+    ...options.env,
+  };
+  if (options.models) {
+    const file = join(tmpdir(), `models-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(options.models));
+    env.MODELS_FILE = file;
+  }
+  const { app } = await createApp({ env, logger: false });
+  await app.listen(0, '127.0.0.1');
+  const url = await app.getUrl();
+  return {
+    app,
+    url,
+    sim,
+    async close() {
+      await app.close();
+      if (!options.sim) await sim.stop();
+    },
+  };
+}
+
+/** A catalog entry with generous limits unless overridden. */
+export function model(provider: string, id: string, overrides: Partial<ModelEntry> = {}): ModelEntry {
+  return {
+    id,
+    provider,
+    name: `${provider} ${id}`,
+    enabled: true,
+    priority: 1,
+    limits: { requestsPerMinute: 1000, requestsPerDay: 100_000, tokensPerMinute: 1_000_000, tokensPerDay: 10_000_000 },
+    defaults: { temperature: 0.5, maxCompletionTokens: 64, topP: 1 },
+    ...overrides,
+  };
+}
+
+export interface SseEvent {
+  event: string;
+  data: unknown;
+}
+
+/** Parses an SSE body into events (comments are returned as event `comment`). */
+export function parseSse(text: string): SseEvent[] {
+  const events: SseEvent[] = [];
+  for (const block of text.split('\n\n')) {
+    if (block.trim() === '') continue;
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) events.push({ event: 'comment', data: line.slice(1).trim() });
+      else if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).trim());
+    }
+    if (data.length > 0) events.push({ event, data: JSON.parse(data.join('\n')) });
+  }
+  return events;
+}
+
+export function postChat(gateway: Gateway, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${gateway.url}/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal,
+  });
+}
+
+export const hello = { messages: [{ role: 'user', content: 'Say hello.' }] };
