@@ -19,6 +19,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
   const adapter = new FastifyAdapter({ bodyLimit: environment.BODY_LIMIT_BYTES, forceCloseConnections: true });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment), adapter, {
     logger: options.logger,
+    // Throw start-up errors to the caller (main.ts prints them and exits) instead of aborting.
+    abortOnError: false,
   });
 
   app.useGlobalFilters(new GatewayExceptionFilter());
@@ -37,10 +39,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
   return { app, environment };
 }
 
-function parseOrigins(value: string | undefined): string[] | true | undefined {
+function parseOrigins(value: string | undefined): string[] | '*' | undefined {
   if (!value) return undefined;
   const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean);
-  if (origins.includes('*')) return true;
+  if (origins.includes('*')) return '*';
   return origins.length > 0 ? origins : undefined;
 }
 

@@ -12,8 +12,15 @@ export class GatewayConfigModule {
       module: GatewayConfigModule,
       global: true,
       imports: [
-        // Validated once, before the app is built; ConfigService serves these typed values.
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: () => environment }),
+        // Validated once, before the app is built. ConfigService serves exactly these typed
+        // values: no second look at process.env, and nothing written back to it.
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          validatePredefined: false,
+          skipProcessEnv: true,
+          load: [() => ({ ...environment })],
+        }),
       ],
       providers: [{ provide: ModelCatalog, useValue: new ModelCatalog(loadModelCatalog(environment.MODELS_FILE)) }],
       exports: [ModelCatalog],

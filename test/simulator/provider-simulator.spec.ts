@@ -218,7 +218,7 @@ describe('errors and rate-limit headers', () => {
 
   it('Groq rate-limit headers via withResponse, remaining counts down', async () => {
     const first = await groq.chat.completions.create({ model: 'm', messages, stream: true }).withResponse();
-    await first.data.controller.abort();
+    first.data.controller.abort();
     const second = await groq.chat.completions.create({ model: 'm', messages }).withResponse();
 
     const headers = second.response.headers;

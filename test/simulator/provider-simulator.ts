@@ -450,7 +450,8 @@ function breakCompletion(
   switch (behaviour.kind) {
     case 'stall-after-first-token':
       ex.res.writeHead(200, json);
-      return void ex.res.flushHeaders();
+      ex.res.flushHeaders();
+      return;
     case 'drop-mid-stream': {
       ex.res.writeHead(200, json);
       const body = JSON.stringify(wire.completion(ctx, DEFAULT_CONTENT.join('')));
@@ -495,7 +496,10 @@ export function estimatePromptTokens(body: unknown): number {
     const content = (message as { content?: unknown })?.content;
     if (typeof content === 'string') chars += content.length;
     else if (Array.isArray(content)) {
-      for (const part of content) chars += String((part as { text?: unknown })?.text ?? '').length;
+      for (const part of content) {
+        const text = (part as { text?: unknown })?.text;
+        if (typeof text === 'string') chars += text.length;
+      }
     }
   }
   return Math.ceil(chars / 4);
