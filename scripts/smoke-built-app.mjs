@@ -1,0 +1,19 @@
+// Starts dist/main.js with no provider keys and checks what an orchestrator would see.
+import { spawn } from 'node:child_process';
+
+const port = 3977;
+const child = spawn(process.execPath, ['dist/main.js'], {
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GROQ_API_KEY: '', CEREBRAS_API_KEY: '' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const status = (path) => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status, () => 0);
+
+let live = 0;
+for (let i = 0; i < 100 && live !== 200; i++) {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  live = await status('/health/live');
+}
+const ready = await status('/health/ready');
+child.kill('SIGTERM');
+console.log(`live ${live}, ready ${ready}`);
+if (live !== 200 || ready !== 503) process.exit(1);
