@@ -261,6 +261,7 @@ export class ChatService {
 
   /** What a failure teaches about the deployment. */
   private learnFrom(deployment: Deployment, failure: UpstreamError): void {
+    if (failure.details.rateLimit) this.tracker.recordProviderRateLimit(deployment.key, failure.details.rateLimit);
     if (failure.kind === 'rate_limited') {
       this.tracker.coolDown(deployment.key, failure.details.retryAfterMs ?? this.defaultCooldownMs);
     } else if (failure.kind === 'model_unavailable') {

@@ -150,13 +150,13 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
       case 'http': {
         const code = errorCode(failure.body);
         const now = Date.now();
-        return new UpstreamError(classifyHttpFailure(failure.status, code), describeHttpFailure(this.name, failure.status, code), {
+        const rateLimit = parseRateLimitHeaders(failure.headers, this.unsuffixedWindows, now);
+        const kind = classifyHttpFailure(failure.status, code);
+        return new UpstreamError(kind, describeHttpFailure(this.name, failure.status, code), {
           status: failure.status,
           code,
-          retryAfterMs: parseRetryAfter(failure.headers, now) ?? exhaustedWindowReset(
-            parseRateLimitHeaders(failure.headers, this.unsuffixedWindows, now),
-            now,
-          ),
+          retryAfterMs: parseRetryAfter(failure.headers, now) ?? exhaustedWindowReset(rateLimit, now),
+          rateLimit,
         });
       }
     }

@@ -1,3 +1,5 @@
+import type { RateLimitSnapshot } from './rate-limit-headers.js';
+
 /**
  * Why an upstream attempt failed, in the gateway's terms. Every SDK error and every
  * broken stream becomes one of these, so failover decides on the kind alone.
@@ -34,7 +36,7 @@ export class UpstreamError extends Error {
     readonly kind: UpstreamErrorKind,
     /** A safe, fixed description: never the provider's own text (it may name the organisation). */
     message: string,
-    readonly details: { status?: number; code?: string; retryAfterMs?: number } = {},
+    readonly details: { status?: number; code?: string; retryAfterMs?: number; rateLimit?: RateLimitSnapshot | null } = {},
   ) {
     super(message);
   }

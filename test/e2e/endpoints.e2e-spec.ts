@@ -258,3 +258,29 @@ describe('configuration errors stop start-up with a message naming the variable'
     await expect(startGateway({ models: [model('openrouter', 'x')] })).rejects.toThrow(/unknown providers.*openrouter/);
   });
 });
+
+describe('GET /models after an upstream 429', () => {
+  it('shows the cooldown and the limits reported in the 429 response headers', async () => {
+    const gateway = await startGateway({ models: [model('groq', 'openai/gpt-oss-120b'), model('cerebras', 'gpt-oss-120b')] });
+    try {
+      gateway.sim.setBehaviour('groq', 'openai/gpt-oss-120b', { kind: 'error', status: 429, headers: { 'retry-after': '42' } });
+      gateway.sim.setRateLimitHeaders('groq', 'openai/gpt-oss-120b', { 'x-ratelimit-remaining-tokens': '0' });
+      const before = Date.now();
+      const response = await postChat(gateway, { ...hello, stream: false });
+      expect((await response.json()).provider).toBe('cerebras');
+
+      const { body } = await getJson(gateway, '/models');
+      const groq = body.models[0];
+      expect(groq.available).toBe(false);
+      expect(groq.reason).toMatch(/^cooling down until /);
+      const cooldown = Date.parse(groq.cooldownUntil) - before;
+      expect(cooldown).toBeGreaterThanOrEqual(41_000);
+      expect(cooldown).toBeLessThanOrEqual(43_000);
+      expect(groq.rateLimit.windows).toContainEqual(
+        expect.objectContaining({ resource: 'tokens', window: 'minute', remaining: 0 }),
+      );
+    } finally {
+      await gateway.close();
+    }
+  });
+});
