@@ -26,6 +26,7 @@ const SSE_EXAMPLE = [
 const ERRORS: Array<[number, string]> = [
   [400, 'Invalid body or malformed JSON (`validation_failed`, `invalid_json`).'],
   [404, 'Unknown model (`model_not_found`).'],
+  [413, 'Body over the size limit (`payload_too_large`), or a request larger than any candidate\'s token window (`request_too_large`).'],
   [429, 'Every candidate model is rate limited (`rate_limited`); see the Retry-After header.'],
   [502, 'Every candidate failed upstream (`upstream_error`).'],
   [503, 'No model can serve, e.g. no provider key set (`no_models_available`).'],

@@ -5,6 +5,7 @@ import {
   ClientGoneError,
   RateLimitedError,
   RequestInvalidError,
+  RequestTooLargeError,
   UpstreamFailedError,
   UpstreamTimeoutError,
   type AttemptRecord,
@@ -74,7 +75,7 @@ export class ChatService {
     const promptTokens = estimatePromptTokens(command.messages);
     const attempts: AttemptRecord[] = [];
     const failures: UpstreamError[] = [];
-    const blockedUntil: number[] = [];
+    const blocked: Array<{ retryAt: number; reason: string; key: string }> = [];
 
     for (const [index, deployment] of candidates.entries()) {
       if (index > 0 && !this.autoFallback) break;
@@ -82,7 +83,7 @@ export class ChatService {
       const maxCompletionTokens = command.maxTokens ?? deployment.defaults.maxCompletionTokens;
       const admission = this.tracker.tryReserve(deployment, promptTokens + maxCompletionTokens);
       if (!admission.admitted) {
-        blockedUntil.push(admission.retryAt);
+        blocked.push({ retryAt: admission.retryAt, reason: admission.reason, key: deployment.key });
         continue;
       }
       try {
@@ -104,7 +105,7 @@ export class ChatService {
         if (this.autoFallback) this.tracker.recordFallback(deployment.key);
       }
     }
-    throw this.exhausted(attempts, failures, blockedUntil);
+    throw this.exhausted(attempts, failures, blocked);
   }
 
   /** The whole answer at once (`stream: false`). */
@@ -271,12 +272,19 @@ export class ChatService {
     }
   }
 
-  private exhausted(attempts: AttemptRecord[], failures: UpstreamError[], blockedUntil: number[]): Error {
+  private exhausted(
+    attempts: AttemptRecord[],
+    failures: UpstreamError[],
+    blocked: Array<{ retryAt: number; reason: string; key: string }>,
+  ): Error {
     const now = this.clock.now();
     const onlyLimits = failures.every((failure) => failure.kind === 'rate_limited');
-    if (onlyLimits && (blockedUntil.length > 0 || failures.length > 0)) {
+    if (onlyLimits && (blocked.length > 0 || failures.length > 0)) {
       const cooldowns = failures.map((failure) => now + (failure.details.retryAfterMs ?? this.defaultCooldownMs));
-      const earliest = Math.min(...blockedUntil, ...cooldowns);
+      const earliest = Math.min(...blocked.map((entry) => entry.retryAt), ...cooldowns);
+      if (earliest === Number.POSITIVE_INFINITY) {
+        return new RequestTooLargeError(blocked.map((entry) => `${entry.key} ${entry.reason}`));
+      }
       return new RateLimitedError(Math.max(1, Math.ceil((earliest - now) / 1000)), { attempts });
     }
     const summary = attempts.map((attempt) => `${attempt.provider}/${attempt.model}: ${attempt.error}`).join('; ');

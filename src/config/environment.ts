@@ -76,7 +76,7 @@ export class Environment {
   ROTATION_STRATEGY: RotationStrategyName = 'round-robin';
 
   @Transform(toBoolean)
-  @IsBoolean()
+  @IsBoolean({ message: 'AUTO_FALLBACK must be one of true, false, 1, 0, yes, no, on, off' })
   AUTO_FALLBACK = true;
 
   @Transform(emptyToUndefined)

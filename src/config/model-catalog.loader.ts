@@ -63,13 +63,13 @@ export function validateModelCatalog(raw: unknown, source: string): ModelEntry[]
   const seen = new Set<string>();
   raw.forEach((entry: unknown, index) => {
     const label = `entry ${index}${isNamed(entry) ? ` (${entry.id})` : ''}`;
-    if (typeof entry !== 'object' || entry === null) {
+    if (!isPlainObject(entry)) {
       problems.push(`${label}: expected an object`);
       return;
     }
     const rules = plainToInstance(ModelEntryRules, entry);
     const missingNested = (['limits', 'defaults'] as const).filter(
-      (key) => typeof (entry as Record<string, unknown>)[key] !== 'object',
+      (key) => !isPlainObject((entry as Record<string, unknown>)[key]),
     );
     problems.push(...missingNested.map((key) => `${label}.${key}: must be an object`));
     problems.push(...describe(validateSync(rules), label));
@@ -84,6 +84,10 @@ export function validateModelCatalog(raw: unknown, source: string): ModelEntry[]
     throw new ModelCatalogError(`${source} is invalid:\n  ${problems.join('\n  ')}`);
   }
   return raw as ModelEntry[];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isNamed(entry: unknown): entry is { id: string } {

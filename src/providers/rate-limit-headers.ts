@@ -73,7 +73,7 @@ export function parseRateLimitHeaders(
       const ms = parseResetDuration(value);
       if (ms !== undefined) state.resetAt = new Date(now + ms).toISOString();
     } else {
-      const number = Number(value);
+      const number = value.trim() === '' ? Number.NaN : Number(value);
       if (Number.isFinite(number)) state[field] = number;
     }
     windows.set(key, state);

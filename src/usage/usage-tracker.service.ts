@@ -48,6 +48,7 @@ export class Reservation {
 
 export type ReserveResult =
   | { admitted: true; reservation: Reservation }
+  /** `retryAt` is Infinity when the request can never fit (larger than a whole window). */
   | { admitted: false; retryAt: number; reason: string };
 
 /**
@@ -190,7 +191,10 @@ export class UsageTracker {
       if (requestLimit !== undefined && window.requests + 1 > requestLimit) {
         block(window.end, `requests per ${name} limit reached`);
       }
-      if (tokenLimit !== undefined && window.committedTokens + tokens > tokenLimit) {
+      if (tokenLimit !== undefined && tokens > tokenLimit) {
+        // No wait helps: the request alone is larger than the window.
+        block(Number.POSITIVE_INFINITY, `needs ${tokens} tokens, more than the ${tokenLimit} tokens per ${name} limit`);
+      } else if (tokenLimit !== undefined && window.committedTokens + tokens > tokenLimit) {
         block(window.end, `tokens per ${name} limit reached`);
       }
     }

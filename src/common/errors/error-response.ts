@@ -54,6 +54,7 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
       CODE_BY_STATUS[status] ||
       (status >= 500 ? 'internal_error' : 'bad_request');
     if (code === 'invalid_json') return error(status, code, 'The request body is not valid JSON.');
+    if (status >= 500) return error(status, code, 'The gateway failed unexpectedly.');
     const response = exception.getResponse();
     const message =
       typeof response === 'object' && response !== null && 'message' in response

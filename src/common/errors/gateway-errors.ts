@@ -28,6 +28,15 @@ export class RequestInvalidError extends GatewayError {
   }
 }
 
+export class RequestTooLargeError extends GatewayError {
+  readonly status = 413;
+  readonly code = 'request_too_large';
+
+  constructor(reasons: string[]) {
+    super(`No candidate model can ever take this request: ${reasons.join('; ')}. Lower max_tokens or shorten the messages.`);
+  }
+}
+
 export class ModelNotFoundError extends GatewayError {
   readonly status = 404;
   readonly code = 'model_not_found';

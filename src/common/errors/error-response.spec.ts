@@ -1,0 +1,135 @@
+import { BadRequestException, HttpException, InternalServerErrorException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { describe, expect, it } from 'vitest';
+import { StreamInterruptedError } from '../../chat/chat-command.js';
+import {
+  ClientGoneError,
+  ModelNotFoundError,
+  NoModelAvailableError,
+  RateLimitedError,
+  RequestInvalidError,
+  UpstreamFailedError,
+  UpstreamTimeoutError,
+} from './gateway-errors.js';
+import { toErrorResponse } from './error-response.js';
+
+const attempts = [{ model: 'gpt-oss-120b', provider: 'cerebras', error: 'rate_limited' }];
+
+describe('toErrorResponse', () => {
+  describe('gateway errors', () => {
+    it('maps RequestInvalidError to 400 validation_failed with the field errors', () => {
+      const fields = [{ field: 'messages', errors: ['messages must contain at least 1 elements'] }];
+      expect(toErrorResponse(new RequestInvalidError('The request is invalid.', { fields }))).toEqual({
+        status: 400,
+        body: { error: { code: 'validation_failed', message: 'The request is invalid.', details: { fields } } },
+        headers: {},
+      });
+    });
+
+    it('maps ModelNotFoundError to 404 model_not_found naming the model', () => {
+      const response = toErrorResponse(new ModelNotFoundError('gpt-9'));
+      expect(response.status).toBe(404);
+      expect(response.body.error.code).toBe('model_not_found');
+      expect(response.body.error.message).toContain('"gpt-9"');
+      expect(response.body.error).not.toHaveProperty('details');
+    });
+
+    it('maps NoModelAvailableError to 503 no_models_available', () => {
+      const response = toErrorResponse(new NoModelAvailableError('Set GROQ_API_KEY.'));
+      expect(response).toEqual({
+        status: 503,
+        body: { error: { code: 'no_models_available', message: 'Set GROQ_API_KEY.' } },
+        headers: {},
+      });
+    });
+
+    it('maps RateLimitedError to 429 rate_limited with a retry-after header in seconds', () => {
+      const response = toErrorResponse(new RateLimitedError(7, { attempts }));
+      expect(response.status).toBe(429);
+      expect(response.headers).toEqual({ 'retry-after': '7' });
+      expect(response.body.error.code).toBe('rate_limited');
+      expect(response.body.error.message).toContain('7 s');
+      expect(response.body.error.details).toEqual({ attempts });
+    });
+
+    it('maps UpstreamFailedError to 502 upstream_error with the attempts', () => {
+      const response = toErrorResponse(new UpstreamFailedError('Every candidate failed.', { attempts }));
+      expect(response.status).toBe(502);
+      expect(response.body.error).toEqual({ code: 'upstream_error', message: 'Every candidate failed.', details: { attempts } });
+      expect(response.headers).toEqual({});
+    });
+
+    it('maps UpstreamTimeoutError to 504 upstream_timeout', () => {
+      const response = toErrorResponse(new UpstreamTimeoutError('No answer in time.', { attempts }));
+      expect(response.status).toBe(504);
+      expect(response.body.error.code).toBe('upstream_timeout');
+    });
+  });
+
+  describe('stream and client errors', () => {
+    it('maps a StreamInterruptedError to 504 for upstream_timeout and 502 otherwise, keeping its code', () => {
+      expect(toErrorResponse(new StreamInterruptedError('upstream_timeout', 'stalled')).status).toBe(504);
+      const broken = toErrorResponse(new StreamInterruptedError('upstream_error', 'broke off'));
+      expect(broken.status).toBe(502);
+      expect(broken.body.error).toEqual({ code: 'upstream_error', message: 'broke off' });
+    });
+
+    it('maps ClientGoneError to 499 client_closed_request', () => {
+      const response = toErrorResponse(new ClientGoneError());
+      expect(response.status).toBe(499);
+      expect(response.body.error.code).toBe('client_closed_request');
+    });
+  });
+
+  describe('Nest HTTP exceptions', () => {
+    it('keeps the messages of a 400, joined', () => {
+      const response = toErrorResponse(new BadRequestException(['model must be a string', 'stop is too long']));
+      expect(response.status).toBe(400);
+      expect(response.body.error).toEqual({ code: 'bad_request', message: 'model must be a string; stop is too long' });
+    });
+
+    it('maps 404 to not_found', () => {
+      const response = toErrorResponse(new NotFoundException('Cannot GET /nope'));
+      expect(response.status).toBe(404);
+      expect(response.body.error).toEqual({ code: 'not_found', message: 'Cannot GET /nope' });
+    });
+
+    it("maps Fastify's invalid JSON body error to invalid_json with a fixed message", () => {
+      const cause = Object.assign(new Error('Unexpected token } in JSON at position 9'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+      const response = toErrorResponse(new HttpException('Unexpected token } in JSON at position 9', 400, { cause }));
+      expect(response.status).toBe(400);
+      expect(response.body.error).toEqual({ code: 'invalid_json', message: 'The request body is not valid JSON.' });
+    });
+
+    it("maps Fastify's body-too-large error to payload_too_large", () => {
+      const cause = Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+      const response = toErrorResponse(new PayloadTooLargeException('Request body is too large', { cause }));
+      expect(response.status).toBe(413);
+      expect(response.body.error.code).toBe('payload_too_large');
+    });
+
+    it('does not echo the message of a 5xx HttpException (only client errors keep theirs)', () => {
+      const response = toErrorResponse(new InternalServerErrorException('pool exhausted at db-internal-7:5432'));
+      expect(response.status).toBe(500);
+      expect(response.body.error.code).toBe('internal_error');
+      expect(response.body.error.message).not.toContain('db-internal-7');
+    });
+  });
+
+  describe('unknown errors', () => {
+    it('maps an unknown Error to 500 internal_error without its message', () => {
+      const response = toErrorResponse(new Error('ECONNREFUSED 10.0.0.12:5432 password=hunter2'));
+      expect(response.status).toBe(500);
+      expect(response.body.error.code).toBe('internal_error');
+      expect(response.body.error.message).not.toContain('hunter2');
+      expect(response.body.error.message).not.toContain('ECONNREFUSED');
+      expect(response.body.error).not.toHaveProperty('details');
+      expect(response.headers).toEqual({});
+    });
+
+    it('maps a thrown non-Error to 500 internal_error', () => {
+      const response = toErrorResponse('secret string');
+      expect(response.status).toBe(500);
+      expect(response.body.error.message).not.toContain('secret string');
+    });
+  });
+});

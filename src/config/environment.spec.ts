@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { EnvironmentError, validateEnvironment } from './environment.js';
+
+function validationMessage(raw: Record<string, unknown>): string {
+  let thrown: unknown;
+  try {
+    validateEnvironment(raw);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(EnvironmentError);
+  return (thrown as EnvironmentError).message;
+}
+
+describe('validateEnvironment', () => {
+  it('fills in the documented defaults for an empty environment', () => {
+    const environment = validateEnvironment({});
+    expect(environment).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      ROTATION_STRATEGY: 'round-robin',
+      AUTO_FALLBACK: true,
+      UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: 20_000,
+      UPSTREAM_IDLE_TIMEOUT_MS: 30_000,
+      SSE_KEEPALIVE_MS: 15_000,
+      MAX_MESSAGES: 256,
+      MAX_INPUT_CHARS: 400_000,
+      BODY_LIMIT_BYTES: 2 * 1024 * 1024,
+      DEFAULT_COOLDOWN_MS: 30_000,
+    });
+    expect(environment.GROQ_API_KEY).toBeUndefined();
+    expect(environment.CEREBRAS_API_KEY).toBeUndefined();
+    expect(environment.MODELS_FILE).toBeUndefined();
+  });
+
+  it('parses numeric variables from their string form', () => {
+    const environment = validateEnvironment({ PORT: '8080', DEFAULT_COOLDOWN_MS: ' 5000 ', MAX_MESSAGES: '12' });
+    expect(environment.PORT).toBe(8080);
+    expect(environment.DEFAULT_COOLDOWN_MS).toBe(5000);
+    expect(environment.MAX_MESSAGES).toBe(12);
+  });
+
+  it('accepts every rotation strategy by name', () => {
+    for (const name of ['round-robin', 'random', 'least-used', 'priority']) {
+      expect(validateEnvironment({ ROTATION_STRATEGY: name }).ROTATION_STRATEGY).toBe(name);
+    }
+  });
+
+  it.each([
+    ['false', false],
+    ['FALSE', false],
+    ['0', false],
+    ['no', false],
+    ['off', false],
+    ['true', true],
+    ['1', true],
+    ['yes', true],
+    [' On ', true],
+  ])('parses AUTO_FALLBACK=%j as %s', (value, expected) => {
+    expect(validateEnvironment({ AUTO_FALLBACK: value }).AUTO_FALLBACK).toBe(expected);
+  });
+
+  it('treats an empty GROQ_API_KEY= as unset', () => {
+    expect(validateEnvironment({ GROQ_API_KEY: '' }).GROQ_API_KEY).toBeUndefined();
+    expect(validateEnvironment({ CEREBRAS_API_KEY: '  ' }).CEREBRAS_API_KEY).toBeUndefined();
+  });
+
+  it('keeps a set key as given', () => {
+    expect(validateEnvironment({ GROQ_API_KEY: 'gsk_abc' }).GROQ_API_KEY).toBe('gsk_abc');
+  });
+
+  it.each([
+    ['abc', 'must be an integer'],
+    ['3.5', 'must be an integer'],
+    ['70000', 'not be greater than 65535'],
+    ['-1', 'not be less than 0'],
+  ])('rejects PORT=%j, naming PORT and what it accepts (%s)', (value, accepted) => {
+    const message = validationMessage({ PORT: value });
+    expect(message).toContain('PORT');
+    expect(message).toContain(accepted);
+  });
+
+  it('rejects an unknown ROTATION_STRATEGY, listing the accepted strategies', () => {
+    const message = validationMessage({ ROTATION_STRATEGY: 'fastest' });
+    expect(message).toContain('ROTATION_STRATEGY');
+    for (const name of ['round-robin', 'random', 'least-used', 'priority']) expect(message).toContain(name);
+  });
+
+  it('rejects AUTO_FALLBACK=maybe, naming the variable and the values it accepts', () => {
+    const message = validationMessage({ AUTO_FALLBACK: 'maybe' });
+    expect(message).toContain('AUTO_FALLBACK');
+    expect(message).toContain('true');
+    expect(message).toContain('false');
+  });
+
+  it('names every bad variable in one error', () => {
+    const message = validationMessage({ PORT: 'abc', ROTATION_STRATEGY: 'fastest', GROQ_BASE_URL: 'not a url' });
+    expect(message).toContain('PORT');
+    expect(message).toContain('ROTATION_STRATEGY');
+    expect(message).toContain('GROQ_BASE_URL');
+  });
+
+  it('never echoes the value of a bad *_KEY variable', () => {
+    const message = validationMessage({ GROQ_API_KEY: ['gsk_secret_value'], CEREBRAS_API_KEY: 987654321 });
+    expect(message).toContain('GROQ_API_KEY');
+    expect(message).toContain('CEREBRAS_API_KEY');
+    expect(message).not.toContain('gsk_secret_value');
+    expect(message).not.toContain('987654321');
+  });
+
+  it('requires a base URL to be http(s)', () => {
+    expect(validationMessage({ CEREBRAS_BASE_URL: 'ftp://example.com' })).toContain('CEREBRAS_BASE_URL');
+    expect(validateEnvironment({ GROQ_BASE_URL: 'http://127.0.0.1:4010' }).GROQ_BASE_URL).toBe('http://127.0.0.1:4010');
+  });
+});

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { ModelNotFoundError, NoModelAvailableError } from '../common/errors/gateway-errors.js';
+import { ModelCatalog, type Deployment } from '../config/model-catalog.js';
+import type { ModelEntry } from '../config/models.js';
+import type { ProviderAdapter } from '../providers/provider-adapter.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import { Clock } from '../usage/clock.js';
+import { UsageTracker } from '../usage/usage-tracker.service.js';
+import { ModelCatalogService } from './model-catalog.service.js';
+import { ModelSelector } from './model-selector.service.js';
+import { RotationStrategy } from './strategies/rotation-strategy.js';
+
+class FakeClock extends Clock {
+  time = Date.parse('2026-03-04T10:20:30.000Z');
+
+  now(): number {
+    return this.time;
+  }
+}
+
+/** Keeps the order it is given, so a test sees resolution, not rotation. */
+class CatalogOrder extends RotationStrategy {
+  readonly name = 'catalog-order';
+
+  order(candidates: readonly Deployment[]): Deployment[] {
+    return [...candidates];
+  }
+}
+
+class Reversed extends RotationStrategy {
+  readonly name = 'reversed';
+
+  order(candidates: readonly Deployment[]): Deployment[] {
+    return [...candidates].reverse();
+  }
+}
+
+function adapter(name: string, configured: boolean): ProviderAdapter {
+  return { name, apiKeyVariable: `${name.toUpperCase()}_API_KEY`, configured } as ProviderAdapter;
+}
+
+function registry(...adapters: ProviderAdapter[]): ProviderRegistry {
+  const byName = new Map(adapters.map((a) => [a.name, a]));
+  return { get: (name: string) => byName.get(name), all: () => adapters } as unknown as ProviderRegistry;
+}
+
+function entry(provider: string, id: string, overrides: Partial<ModelEntry> = {}): ModelEntry {
+  return {
+    id,
+    provider,
+    name: `${id} (${provider})`,
+    enabled: true,
+    priority: 1,
+    limits: { requestsPerMinute: 30, requestsPerDay: 1_000, tokensPerMinute: 8_000, tokensPerDay: 200_000 },
+    defaults: { temperature: 0.7, maxCompletionTokens: 1_024, topP: 1 },
+    ...overrides,
+  };
+}
+
+const CATALOG = [
+  entry('groq', 'openai/gpt-oss-120b'),
+  entry('cerebras', 'gpt-oss-120b'),
+  entry('groq', 'llama-3.3-70b'),
+  entry('cerebras', 'llama-3.3-70b'),
+];
+
+function setup(
+  entries: ModelEntry[] = CATALOG,
+  adapters: ProviderAdapter[] = [adapter('groq', true), adapter('cerebras', true)],
+  strategy: RotationStrategy = new CatalogOrder(),
+) {
+  const tracker = new UsageTracker(new FakeClock());
+  const catalog = new ModelCatalogService(new ModelCatalog(entries), registry(...adapters), tracker);
+  return { catalog, tracker, selector: new ModelSelector(catalog, strategy) };
+}
+
+const keys = (deployments: Deployment[]) => deployments.map((d) => d.key);
+
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('ModelSelector', () => {
+  it('throws ModelNotFoundError for a model the catalog does not have', () => {
+    const error = thrown(() => setup().selector.candidates('gpt-9'));
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect((error as Error).message).toContain('"gpt-9"');
+  });
+
+  it('throws ModelNotFoundError for provider/id when that provider does not serve the id', () => {
+    expect(() => setup().selector.candidates('groq/gpt-oss-120b')).toThrow(ModelNotFoundError);
+  });
+
+  it('offers every provider serving an exact id', () => {
+    expect(keys(setup().selector.candidates('llama-3.3-70b'))).toEqual(['groq/llama-3.3-70b', 'cerebras/llama-3.3-70b']);
+  });
+
+  it('pins one deployment with provider/id', () => {
+    expect(keys(setup().selector.candidates('cerebras/llama-3.3-70b'))).toEqual(['cerebras/llama-3.3-70b']);
+  });
+
+  it("resolves a Groq id containing a slash as an id, and groq/<that id> as a pin", () => {
+    const { selector } = setup();
+    expect(keys(selector.candidates('openai/gpt-oss-120b'))).toEqual(['groq/openai/gpt-oss-120b']);
+    expect(keys(selector.candidates('groq/openai/gpt-oss-120b'))).toEqual(['groq/openai/gpt-oss-120b']);
+  });
+
+  it('prefers the id over a provider/id key that reads the same', () => {
+    const entries = [entry('groq', 'openai/gpt-oss-120b'), entry('openai', 'gpt-oss-120b')];
+    const { selector } = setup(entries, [adapter('groq', true), adapter('openai', true)]);
+    expect(keys(selector.candidates('openai/gpt-oss-120b'))).toEqual(['groq/openai/gpt-oss-120b']);
+  });
+
+  it('offers every servable deployment when no model is named', () => {
+    expect(keys(setup().selector.candidates(undefined))).toEqual(CATALOG.map((e) => `${e.provider}/${e.id}`));
+  });
+
+  it('returns the candidates in the rotation strategy’s order', () => {
+    const { selector } = setup(CATALOG, undefined, new Reversed());
+    expect(keys(selector.candidates('llama-3.3-70b'))).toEqual(['cerebras/llama-3.3-70b', 'groq/llama-3.3-70b']);
+  });
+
+  it('leaves out the deployments of a provider without a key', () => {
+    const { selector } = setup(CATALOG, [adapter('groq', false), adapter('cerebras', true)]);
+    expect(keys(selector.candidates('llama-3.3-70b'))).toEqual(['cerebras/llama-3.3-70b']);
+    expect(keys(selector.candidates(undefined))).toEqual(['cerebras/gpt-oss-120b', 'cerebras/llama-3.3-70b']);
+  });
+
+  it('throws NoModelAvailableError naming the missing key variable when no candidate remains', () => {
+    const { selector } = setup(CATALOG, [adapter('groq', false), adapter('cerebras', true)]);
+    const error = thrown(() => selector.candidates('openai/gpt-oss-120b'));
+    expect(error).toBeInstanceOf(NoModelAvailableError);
+    expect((error as Error).message).toContain('groq/openai/gpt-oss-120b: GROQ_API_KEY is not set');
+    expect((error as Error).message).toContain('Set GROQ_API_KEY');
+  });
+
+  it('names every missing key variable when no provider is configured', () => {
+    const { selector } = setup(CATALOG, [adapter('groq', false), adapter('cerebras', false)]);
+    const error = thrown(() => selector.candidates(undefined));
+    expect(error).toBeInstanceOf(NoModelAvailableError);
+    expect((error as Error).message).toContain('GROQ_API_KEY');
+    expect((error as Error).message).toContain('CEREBRAS_API_KEY');
+  });
+
+  it('skips disabled entries, and says so when nothing else remains', () => {
+    const entries = [entry('groq', 'llama-3.3-70b', { enabled: false }), entry('cerebras', 'llama-3.3-70b')];
+    const { selector } = setup(entries);
+    expect(keys(selector.candidates('llama-3.3-70b'))).toEqual(['cerebras/llama-3.3-70b']);
+    const error = thrown(() => selector.candidates('groq/llama-3.3-70b'));
+    expect(error).toBeInstanceOf(NoModelAvailableError);
+    expect((error as Error).message).toContain('disabled');
+  });
+
+  it('skips a deployment marked unavailable at runtime', () => {
+    const { selector, tracker } = setup();
+    tracker.markUnavailable('groq/llama-3.3-70b', 'model decommissioned');
+    expect(keys(selector.candidates('llama-3.3-70b'))).toEqual(['cerebras/llama-3.3-70b']);
+  });
+
+  it('still offers a cooling-down deployment (the limits check happens at reservation)', () => {
+    const { selector, tracker } = setup();
+    tracker.coolDown('groq/llama-3.3-70b', 10_000);
+    expect(keys(selector.candidates('llama-3.3-70b'))).toEqual(['groq/llama-3.3-70b', 'cerebras/llama-3.3-70b']);
+  });
+});

@@ -1,0 +1,289 @@
+import { describe, expect, it } from 'vitest';
+import { OpenAiCompatibleAdapter, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
+import type { UpstreamChunk, UpstreamRequest, UpstreamStream } from './provider-adapter.js';
+import type { HeaderSource } from './rate-limit-headers.js';
+import { UpstreamError } from './upstream-error.js';
+
+/** Stands in for an SDK's error class; the test adapter recognises it the way a real one recognises APIError. */
+class FakeSdkError extends Error {
+  constructor(readonly failure: SdkFailure) {
+    super('sdk error: Rate limit reached for model in organization org_secret123');
+  }
+}
+
+class TestAdapter extends OpenAiCompatibleAdapter {
+  readonly name = 'testprov';
+  readonly apiKeyVariable = 'TESTPROV_API_KEY';
+  readonly configured = true;
+  protected readonly unsuffixedWindows = { requests: 'day', tokens: 'minute' } as const;
+  readonly sent: Array<Record<string, unknown>> = [];
+
+  constructor(private readonly respond: () => Promise<RawResponse>) {
+    super();
+  }
+
+  protected send(body: Record<string, unknown>): Promise<RawResponse> {
+    this.sent.push(body);
+    return this.respond();
+  }
+
+  protected inspectSdkError(error: unknown): SdkFailure {
+    return error instanceof FakeSdkError ? error.failure : { type: 'connection' };
+  }
+}
+
+const encoder = new TextEncoder();
+
+async function* bytes(...parts: string[]): AsyncGenerator<Uint8Array> {
+  for (const part of parts) yield encoder.encode(part);
+}
+
+const sse = (...frames: unknown[]) => frames.map((frame) => `data: ${typeof frame === 'string' ? frame : JSON.stringify(frame)}\n\n`).join('');
+
+function answering(body: string | AsyncIterable<Uint8Array>, headers: HeaderSource = {}): TestAdapter {
+  return new TestAdapter(async () => ({ headers, body: typeof body === 'string' ? bytes(body) : body }));
+}
+
+function failingWith(failure: SdkFailure): TestAdapter {
+  return new TestAdapter(() => Promise.reject(new FakeSdkError(failure)));
+}
+
+const request: UpstreamRequest = {
+  model: 'openai/gpt-oss-120b',
+  messages: [{ role: 'user', content: 'hi' }],
+  temperature: 0.7,
+  maxCompletionTokens: 64,
+  topP: 1,
+};
+
+async function open(adapter: TestAdapter, signal = new AbortController().signal): Promise<UpstreamStream> {
+  return adapter.openStream(request, signal);
+}
+
+async function drain(stream: UpstreamStream): Promise<UpstreamChunk[]> {
+  const chunks: UpstreamChunk[] = [];
+  for await (const chunk of stream.chunks) chunks.push(chunk);
+  return chunks;
+}
+
+async function upstreamError(promise: Promise<unknown>): Promise<UpstreamError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
+}
+
+const groqError = (code: string, message = 'Rate limit reached for model in organization org_secret123') => ({
+  error: { message, type: 'invalid_request_error', code },
+});
+
+describe('OpenAiCompatibleAdapter', () => {
+  describe('the request', () => {
+    it('sends the OpenAI chat-completions body with streaming on', async () => {
+      const adapter = answering(sse('[DONE]'));
+      await drain(await adapter.openStream({ ...request, stop: ['END'] }, new AbortController().signal));
+      expect(adapter.sent[0]).toEqual({
+        model: 'openai/gpt-oss-120b',
+        messages: [{ role: 'user', content: 'hi' }],
+        temperature: 0.7,
+        top_p: 1,
+        max_completion_tokens: 64,
+        stream: true,
+        stop: ['END'],
+      });
+    });
+
+    it('leaves out an empty stop list', async () => {
+      const adapter = answering(sse('[DONE]'));
+      await drain(await adapter.openStream({ ...request, stop: [] }, new AbortController().signal));
+      expect(adapter.sent[0]).not.toHaveProperty('stop');
+    });
+  });
+
+  describe('the stream', () => {
+    it('decodes content, finish reason and Groq x_groq usage', async () => {
+      const body = sse(
+        { choices: [{ delta: { content: 'Hel' } }] },
+        { choices: [{ delta: { reasoning: 'thinking' } }] },
+        { choices: [{ delta: { content: 'lo' } }] },
+        {
+          choices: [{ delta: {}, finish_reason: 'stop' }],
+          x_groq: { usage: { prompt_tokens: 12, completion_tokens: 2, total_tokens: 14 } },
+        },
+        '[DONE]',
+      );
+      expect(await drain(await open(answering(body)))).toEqual([
+        { content: 'Hel' },
+        { reasoning: 'thinking' },
+        { content: 'lo' },
+        { finishReason: 'stop', usage: { promptTokens: 12, completionTokens: 2, totalTokens: 14 } },
+      ]);
+    });
+
+    it('decodes top-level usage on a chunk without choices', async () => {
+      const body = sse({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 3 } }, '[DONE]');
+      expect(await drain(await open(answering(body)))).toEqual([
+        { usage: { promptTokens: 5, completionTokens: 3, totalTokens: 8 } },
+      ]);
+    });
+
+    it('reports the rate-limit headers of the response', async () => {
+      const stream = await open(
+        answering(sse('[DONE]'), new Headers({ 'x-ratelimit-remaining-tokens': '17997', 'x-ratelimit-limit-requests': '14400' })),
+      );
+      expect(stream.rateLimit?.windows).toEqual(
+        expect.arrayContaining([
+          { resource: 'tokens', window: 'minute', remaining: 17_997 },
+          { resource: 'requests', window: 'day', limit: 14_400 },
+        ]),
+      );
+    });
+
+    it('ignores frames after [DONE]', async () => {
+      const body = sse({ choices: [{ delta: { content: 'a' } }] }, '[DONE]', { choices: [{ delta: { content: 'late' } }] });
+      expect(await drain(await open(answering(body)))).toEqual([{ content: 'a' }]);
+    });
+
+    it('throws a connection error when the stream ends without data: [DONE]', async () => {
+      const stream = await open(answering(sse({ choices: [{ delta: { content: 'a' } }] })));
+      const error = await upstreamError(drain(stream));
+      expect(error.kind).toBe('connection');
+    });
+
+    it('throws a connection error when the body breaks off', async () => {
+      async function* broken(): AsyncGenerator<Uint8Array> {
+        yield encoder.encode(sse({ choices: [{ delta: { content: 'a' } }] }));
+        throw new Error('socket hang up');
+      }
+      const error = await upstreamError(drain(await open(answering(broken()))));
+      expect(error.kind).toBe('connection');
+    });
+
+    it('throws a connection error when the response has no body', async () => {
+      const adapter = new TestAdapter(async () => ({ headers: {}, body: null }));
+      expect((await upstreamError(open(adapter))).kind).toBe('connection');
+    });
+
+    it('throws a protocol error on a chunk that is not JSON', async () => {
+      const error = await upstreamError(drain(await open(answering(sse('{"choices": [', '[DONE]')))));
+      expect(error.kind).toBe('protocol');
+    });
+
+    it('throws a server_error on an error frame inside the stream', async () => {
+      const frame = { error: { message: 'Internal error for org_secret123', code: 'internal_error' }, status_code: 500 };
+      const error = await upstreamError(drain(await open(answering(sse(frame, '[DONE]')))));
+      expect(error.kind).toBe('server_error');
+      expect(error.details).toMatchObject({ status: 500, code: 'internal_error' });
+      expect(error.message).not.toContain('org_secret123');
+    });
+
+    it("throws a server_error on Groq's x_groq.error frame", async () => {
+      const frame = { x_groq: { error: { message: 'org_secret123 stopped' } } };
+      const error = await upstreamError(drain(await open(answering(sse(frame, '[DONE]')))));
+      expect(error.kind).toBe('server_error');
+      expect(error.message).not.toContain('org_secret123');
+    });
+
+    it('throws aborted when the signal fires while reading', async () => {
+      const controller = new AbortController();
+      async function* body(): AsyncGenerator<Uint8Array> {
+        yield encoder.encode(sse({ choices: [{ delta: { content: 'a' } }] }));
+        controller.abort();
+        throw new Error('This operation was aborted');
+      }
+      const error = await upstreamError(drain(await open(answering(body()), controller.signal)));
+      expect(error.kind).toBe('aborted');
+    });
+  });
+
+  describe('HTTP failures', () => {
+    it('maps a 429 with retry-after: 7 to rate_limited with retryAfterMs 7000', async () => {
+      const error = await upstreamError(
+        open(failingWith({ type: 'http', status: 429, body: groqError('rate_limit_exceeded'), headers: { 'retry-after': '7' } })),
+      );
+      expect(error.kind).toBe('rate_limited');
+      expect(error.details).toMatchObject({ status: 429, code: 'rate_limit_exceeded', retryAfterMs: 7_000 });
+      expect(error.worthFallingBack).toBe(true);
+    });
+
+    it('takes retryAfterMs from the reset of the exhausted window when a 429 has no retry-after', async () => {
+      const headers = new Headers({
+        'x-ratelimit-remaining-requests': '14000',
+        'x-ratelimit-reset-requests': '2m59.56s',
+        'x-ratelimit-remaining-tokens': '0',
+        'x-ratelimit-reset-tokens': '7.66s',
+      });
+      const error = await upstreamError(
+        open(failingWith({ type: 'http', status: 429, body: groqError('rate_limit_exceeded'), headers })),
+      );
+      expect(error.kind).toBe('rate_limited');
+      expect(error.details.retryAfterMs).toBe(7_660);
+    });
+
+    it('leaves retryAfterMs unset when a 429 says nothing about when to retry', async () => {
+      const error = await upstreamError(open(failingWith({ type: 'http', status: 429, body: {}, headers: {} })));
+      expect(error.kind).toBe('rate_limited');
+      expect(error.details.retryAfterMs).toBeUndefined();
+    });
+
+    it('maps 413 to payload_too_large', async () => {
+      const error = await upstreamError(open(failingWith({ type: 'http', status: 413, body: groqError('request_too_large'), headers: {} })));
+      expect(error.kind).toBe('payload_too_large');
+    });
+
+    it('maps 404 to model_unavailable', async () => {
+      const error = await upstreamError(open(failingWith({ type: 'http', status: 404, body: groqError('not_found'), headers: {} })));
+      expect(error.kind).toBe('model_unavailable');
+    });
+
+    it('maps the code model_decommissioned (Groq nests it under error) to model_unavailable, whatever the status', async () => {
+      const error = await upstreamError(
+        open(failingWith({ type: 'http', status: 400, body: groqError('model_decommissioned'), headers: {} })),
+      );
+      expect(error.kind).toBe('model_unavailable');
+      expect(error.details.code).toBe('model_decommissioned');
+    });
+
+    it('reads a flat error code (Cerebras: {code})', async () => {
+      const body = { message: 'queue full for org_secret123', code: 'queue_exceeded' };
+      const error = await upstreamError(open(failingWith({ type: 'http', status: 429, body, headers: {} })));
+      expect(error.kind).toBe('overloaded');
+      expect(error.details.code).toBe('queue_exceeded');
+    });
+
+    it('maps 401 to auth and 500 to server_error', async () => {
+      expect((await upstreamError(open(failingWith({ type: 'http', status: 401, body: {}, headers: {} })))).kind).toBe('auth');
+      expect((await upstreamError(open(failingWith({ type: 'http', status: 500, body: {}, headers: {} })))).kind).toBe(
+        'server_error',
+      );
+    });
+
+    it("never puts the provider's own error message in the UpstreamError message", async () => {
+      for (const status of [400, 401, 404, 413, 429, 500]) {
+        const error = await upstreamError(
+          open(failingWith({ type: 'http', status, body: groqError('some_code'), headers: { 'retry-after': '1' } })),
+        );
+        expect(error.message).not.toContain('org_secret123');
+        expect(error.message).not.toContain('Rate limit reached');
+        expect(error.message).toContain('testprov');
+      }
+    });
+  });
+
+  describe('other SDK failures', () => {
+    it('maps timeout, aborted and connection failures to their kinds', async () => {
+      expect((await upstreamError(open(failingWith({ type: 'timeout' })))).kind).toBe('timeout');
+      expect((await upstreamError(open(failingWith({ type: 'aborted' })))).kind).toBe('aborted');
+      expect((await upstreamError(open(failingWith({ type: 'connection' })))).kind).toBe('connection');
+    });
+
+    it('treats an error the SDK does not recognise as a connection failure without echoing it', async () => {
+      const adapter = new TestAdapter(() => Promise.reject(new TypeError('fetch failed for org_secret123')));
+      const error = await upstreamError(open(adapter));
+      expect(error.kind).toBe('connection');
+      expect(error.message).not.toContain('org_secret123');
+    });
+  });
+});
