@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Cerebras from '@cerebras/cerebras_cloud_sdk';
 import type { Environment } from '../config/environment.js';
-import { OpenAiCompatibleAdapter, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
+import { OpenAiCompatibleAdapter, inspectSdkError, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
 
 @Injectable()
 export class CerebrasAdapter extends OpenAiCompatibleAdapter {
@@ -35,11 +35,6 @@ export class CerebrasAdapter extends OpenAiCompatibleAdapter {
   }
 
   protected inspectSdkError(error: unknown): SdkFailure {
-    if (error instanceof Cerebras.APIUserAbortError) return { type: 'aborted' };
-    if (error instanceof Cerebras.APIConnectionTimeoutError) return { type: 'timeout' };
-    if (error instanceof Cerebras.APIError && typeof error.status === 'number') {
-      return { type: 'http', status: error.status, body: error.error, headers: error.headers };
-    }
-    return { type: 'connection' };
+    return inspectSdkError(error, Cerebras);
   }
 }

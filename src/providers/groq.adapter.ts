@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import Groq from 'groq-sdk';
 import type { ChatCompletionCreateParamsStreaming } from 'groq-sdk/resources/chat/completions';
 import type { Environment } from '../config/environment.js';
-import { OpenAiCompatibleAdapter, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
+import { OpenAiCompatibleAdapter, inspectSdkError, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
 
 @Injectable()
 export class GroqAdapter extends OpenAiCompatibleAdapter {
@@ -37,11 +37,6 @@ export class GroqAdapter extends OpenAiCompatibleAdapter {
   }
 
   protected inspectSdkError(error: unknown): SdkFailure {
-    if (error instanceof Groq.APIUserAbortError) return { type: 'aborted' };
-    if (error instanceof Groq.APIConnectionTimeoutError) return { type: 'timeout' };
-    if (error instanceof Groq.APIError && typeof error.status === 'number') {
-      return { type: 'http', status: error.status, body: error.error, headers: error.headers };
-    }
-    return { type: 'connection' };
+    return inspectSdkError(error, Groq);
   }
 }

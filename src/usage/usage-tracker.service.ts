@@ -26,6 +26,10 @@ export interface DeploymentCounters {
   limited: number;
 }
 
+export function emptyCounters(): DeploymentCounters {
+  return { requests: 0, promptTokens: 0, completionTokens: 0, completed: 0, failures: 0, fallbacks: 0, cancellations: 0, limited: 0 };
+}
+
 interface DeploymentState {
   windows: Record<WindowName, UsageWindow>;
   totals: DeploymentCounters;
@@ -212,16 +216,7 @@ export class UsageTracker {
     if (!state) {
       state = {
         windows: { minute: new UsageWindow('minute'), hour: new UsageWindow('hour'), day: new UsageWindow('day') },
-        totals: {
-          requests: 0,
-          promptTokens: 0,
-          completionTokens: 0,
-          completed: 0,
-          failures: 0,
-          fallbacks: 0,
-          cancellations: 0,
-          limited: 0,
-        },
+        totals: emptyCounters(),
         inFlight: 0,
         cooldownUntil: 0,
         unavailableReason: null,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ModelCatalog } from '../config/model-catalog.js';
 import type { ModelLimits } from '../config/models.js';
 import type { ModelUsageDto, UsageCountersDto, UsageReportDto, WindowUsageDto } from './dto/usage-report.dto.js';
-import { UsageTracker } from './usage-tracker.service.js';
+import { UsageTracker, emptyCounters } from './usage-tracker.service.js';
 import type { UsageWindow, WindowName } from './usage-window.js';
 
 const LIMIT_FIELDS: Record<WindowName, [keyof ModelLimits, keyof ModelLimits]> = {
@@ -55,17 +55,7 @@ function windowView(window: UsageWindow, requestLimit?: number, tokenLimit?: num
 }
 
 function sumCounters(all: UsageCountersDto[]): UsageCountersDto {
-  const total: UsageCountersDto = {
-    requests: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    completed: 0,
-    failures: 0,
-    fallbacks: 0,
-    cancellations: 0,
-    limited: 0,
-    inFlight: 0,
-  };
+  const total: UsageCountersDto = { ...emptyCounters(), inFlight: 0 };
   for (const counters of all) {
     for (const key of Object.keys(total) as Array<keyof UsageCountersDto>) total[key] += counters[key];
   }
