@@ -243,7 +243,7 @@ describe('configuration errors stop start-up with a message naming the variable'
   it.each([
     ['ROTATION_STRATEGY', 'fastest', /ROTATION_STRATEGY="fastest".*round-robin, random, least-used, priority/],
     ['PORT', 'eighty', /PORT="eighty"/],
-    ['AUTO_FALLBACK', 'maybe', /AUTO_FALLBACK="maybe".*boolean/],
+    ['AUTO_FALLBACK', 'maybe', /AUTO_FALLBACK="maybe".*true, false/],
     ['GROQ_BASE_URL', 'not a url', /GROQ_BASE_URL="not a url".*URL/],
   ])('%s=%s', async (variable, value, message) => {
     await expect(createApp({ env: { [variable]: value }, logger: false })).rejects.toThrow(message);
