@@ -19,7 +19,7 @@ export class GatewayConfigModule {
           ignoreEnvFile: true,
           validatePredefined: false,
           skipProcessEnv: true,
-          load: [() => ({ ...environment })],
+          load: [() => environment],
         }),
       ],
       providers: [{ provide: ModelCatalog, useValue: new ModelCatalog(loadModelCatalog(environment.MODELS_FILE)) }],

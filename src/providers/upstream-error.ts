@@ -61,6 +61,20 @@ export function classifyHttpFailure(status: number, code: string | undefined): U
   return 'bad_request';
 }
 
+// Only codes from the providers' documentation are repeated; anything else could carry text.
+const KNOWN_CODES: ReadonlySet<string> = new Set([
+  'rate_limit_exceeded',
+  'request_quota_exceeded',
+  'token_quota_exceeded',
+  'queue_exceeded',
+  'capacity_exceeded',
+  'model_decommissioned',
+  'model_not_found',
+  'payment_required',
+  'invalid_api_key',
+]);
+
+/** A fixed description of an HTTP failure: the status and, if documented, the provider's code. */
 export function describeHttpFailure(provider: string, status: number, code: string | undefined): string {
-  return `${provider} answered ${status}${code ? ` (${code})` : ''}`;
+  return `${provider} answered ${status}${code && KNOWN_CODES.has(code) ? ` (${code})` : ''}`;
 }

@@ -56,10 +56,21 @@ export class RawStream {
     if (this.open) this.res.end();
   }
 
-  /** Resets the connection, so a client cannot mistake a cut answer for a complete one. */
+  /**
+   * Resets the connection, so a client cannot mistake a cut answer for a complete one. What was
+   * already written goes out first: Node flushes corked writes on a later tick, and a socket
+   * destroyed before that would lose the status line and the content sent so far.
+   */
   destroy(): void {
     this.stopKeepalive();
-    this.res.destroy();
+    setImmediate(() => {
+      const socket = this.res.socket;
+      if (!socket || socket.writableLength === 0) return this.res.destroy();
+      const cut = () => this.res.destroy();
+      socket.once('drain', cut);
+      // A client that stopped reading does not get to hold the connection open.
+      setTimeout(cut, 1_000).unref();
+    });
   }
 
   private stopKeepalive(): void {
