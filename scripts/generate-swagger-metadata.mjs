@@ -1,17 +1,24 @@
 // Writes src/metadata.ts: the Swagger CLI plugin's view of the DTOs and controllers, for code
 // that is not compiled by `nest build` (Vitest runs the sources through SWC).
+import { existsSync, writeFileSync } from 'node:fs';
 import { PluginMetadataGenerator } from '@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator.js';
 import { ReadonlyVisitor } from '@nestjs/swagger/plugin';
+
+const outputDir = new URL('../src', import.meta.url).pathname;
+// The generator type-checks the sources, which import this file: on a fresh clone, start empty.
+if (!existsSync(`${outputDir}/metadata.ts`)) {
+  writeFileSync(`${outputDir}/metadata.ts`, 'export default async () => ({});\n');
+}
 
 new PluginMetadataGenerator().generate({
   visitors: [
     new ReadonlyVisitor({
       introspectComments: true,
       classValidatorShim: true,
-      pathToSource: new URL('../src', import.meta.url).pathname,
+      pathToSource: outputDir,
     }),
   ],
-  outputDir: new URL('../src', import.meta.url).pathname,
+  outputDir,
   tsconfigPath: 'tsconfig.build.json',
   watch: false,
 });
