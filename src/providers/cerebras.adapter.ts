@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Cerebras from '@cerebras/cerebras_cloud_sdk';
 import type { Environment } from '../config/environment.js';
@@ -14,6 +14,11 @@ export class CerebrasAdapter extends OpenAiCompatibleAdapter {
   constructor(config: ConfigService<Environment, true>) {
     super();
     const apiKey = config.get('CEREBRAS_API_KEY', { infer: true });
+    // With DEBUG=true the SDK console.logs every request, Authorization header included.
+    if (apiKey && process.env.DEBUG === 'true') {
+      new Logger(CerebrasAdapter.name).warn('Ignoring DEBUG=true: the Cerebras SDK would log the API key.');
+      delete process.env.DEBUG;
+    }
     this.client = apiKey
       ? new Cerebras({
           apiKey,
