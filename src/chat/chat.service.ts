@@ -27,16 +27,21 @@ import {
   type ChatSession,
 } from './chat-command.js';
 
-/** An upstream stream whose first token has arrived, with what was read so far. */
-interface OpenedAttempt {
+/** One try of one deployment, admitted by the tracker. */
+interface Attempt {
   deployment: Deployment;
   reservation: Reservation;
+  promptTokens: number;
+  maxCompletionTokens: number;
+}
+
+/** An attempt whose first token has arrived, with what was read so far. */
+interface OpenedAttempt extends Attempt {
   controller: AbortController;
   iterator: AsyncIterator<UpstreamChunk>;
   buffered: UpstreamChunk[];
   ended: boolean;
   detachClient: () => void;
-  promptTokens: number;
 }
 
 /**
@@ -87,8 +92,8 @@ export class ChatService {
         continue;
       }
       try {
-        const opened = await this.open(deployment, command, maxCompletionTokens, admission.reservation, signal);
-        opened.promptTokens = promptTokens;
+        const attempt = { deployment, reservation: admission.reservation, promptTokens, maxCompletionTokens };
+        const opened = await this.open(attempt, command, signal);
         const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts };
         return { meta, events: this.relay(opened, signal) };
       } catch (error) {
@@ -102,7 +107,7 @@ export class ChatService {
         attempts.push({ model: deployment.id, provider: deployment.provider, error: failure.kind });
         failures.push(failure);
         if (!failure.worthFallingBack) break;
-        if (this.autoFallback) this.tracker.recordFallback(deployment.key);
+        if (this.autoFallback && index < candidates.length - 1) this.tracker.recordFallback(deployment.key);
       }
     }
     throw this.exhausted(attempts, failures, blocked);
@@ -132,13 +137,8 @@ export class ChatService {
   }
 
   /** Sends one attempt and waits for its first token, under the first-token timer. */
-  private async open(
-    deployment: Deployment,
-    command: ChatCommand,
-    maxCompletionTokens: number,
-    reservation: Reservation,
-    clientSignal: AbortSignal,
-  ): Promise<OpenedAttempt> {
+  private async open(attempt: Attempt, command: ChatCommand, clientSignal: AbortSignal): Promise<OpenedAttempt> {
+    const { deployment, maxCompletionTokens } = attempt;
     const adapter = this.providers.get(deployment.provider)!;
     // A fresh controller per attempt: the SDKs leave listeners on the signals they are given.
     const controller = new AbortController();
@@ -176,7 +176,7 @@ export class ChatService {
         buffered.push(next.value);
         if (next.value.content || next.value.reasoning || next.value.finishReason) break;
       }
-      return { deployment, reservation, controller, iterator, buffered, ended, detachClient, promptTokens: 0 };
+      return { ...attempt, controller, iterator, buffered, ended, detachClient };
     } catch (error) {
       controller.abort();
       detachClient();

@@ -117,6 +117,8 @@ describe('a failed attempt', () => {
 
     expect(report.models.map((entry) => entry.windows.minute.reservedTokens)).toEqual([0, 0]);
     expect(report.totals).toMatchObject({ requests: 2, failures: 2, completed: 0, inFlight: 0 });
+    // Only the first moved on to another model; the last had nowhere to go.
+    expect(report.totals.fallbacks).toBe(1);
   });
 
   for (const provider of PROVIDERS) {
