@@ -51,13 +51,19 @@ function toRequestInvalid(errors: ValidationError[]): RequestInvalidError {
   const walk = (list: ValidationError[], prefix: string) => {
     for (const error of list) {
       const field = prefix ? `${prefix}.${error.property}` : error.property;
-      if (error.constraints) fields.push({ field, errors: Object.values(error.constraints) });
+      if (error.constraints) {
+        // class-validator's wording for an unknown property ("should not exist") reads like a bug.
+        const { whitelistValidation, ...rest } = error.constraints;
+        const errors = Object.values(rest);
+        if (whitelistValidation) errors.push(`${error.property} is not a supported parameter`);
+        fields.push({ field, errors });
+      }
       walk(error.children ?? [], field);
     }
   };
   walk(errors, '');
-  const names = [...new Set(fields.map((entry) => entry.field))].join(', ');
-  return new RequestInvalidError(`Invalid request: ${names}.`, { fields });
+  const summary = fields.map(({ field, errors }) => `${field}: ${errors.join(', ')}`).join('; ');
+  return new RequestInvalidError(`Invalid request. ${summary}.`, { fields });
 }
 
 async function setUpSwagger(app: NestFastifyApplication): Promise<void> {

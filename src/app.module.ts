@@ -4,6 +4,7 @@ import type { Environment } from './config/environment.js';
 import { GatewayConfigModule } from './config/gateway-config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ModelsModule } from './models/models.module.js';
+import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { UsageModule } from './usage/usage.module.js';
 
@@ -18,6 +19,7 @@ export class AppModule {
         UsageModule,
         ModelsModule,
         ChatModule,
+        OpenAiModule,
         HealthModule,
       ],
     };

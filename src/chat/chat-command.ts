@@ -1,4 +1,5 @@
 import type { AttemptRecord } from '../common/errors/gateway-errors.js';
+import type { Deployment } from '../config/model-catalog.js';
 import type { TokenUsage, UpstreamMessage } from '../providers/provider-adapter.js';
 
 /** A validated chat request, independent of the HTTP shape it came in. */
@@ -9,6 +10,9 @@ export interface ChatCommand {
   maxTokens?: number;
   topP?: number;
   stop?: string[];
+  seed?: number;
+  user?: string;
+  responseFormat?: Record<string, unknown>;
 }
 
 export interface ChatMeta {
@@ -27,11 +31,16 @@ export type ChatEvent =
 /** An answer that has begun: the model is chosen and its first token has arrived. */
 export interface ChatSession {
   meta: ChatMeta;
+  /** The deployment answering. */
+  deployment: Deployment;
   /** Ends after `done`, or throws StreamInterruptedError / ClientGoneError. */
   events: AsyncIterable<ChatEvent>;
 }
 
-export interface ChatCompletion extends ChatMeta {
+/** A whole answer (`stream: false`). */
+export interface ChatCompletion {
+  meta: ChatMeta;
+  deployment: Deployment;
   content: string;
   finishReason: string;
   usage: TokenUsage;

@@ -1,5 +1,6 @@
-import type { ChatCommand } from './chat-command.js';
+import type { ChatCommand, ChatCompletion } from './chat-command.js';
 import type { ChatRequestDto } from './dto/chat-request.dto.js';
+import type { ChatCompletionResponseDto } from './dto/chat-response.dto.js';
 
 export function toChatCommand(body: ChatRequestDto): ChatCommand {
   return {
@@ -24,4 +25,8 @@ export function responseFormat(stream: boolean | undefined, accept: string | und
   if (value.includes('text/plain')) return 'text';
   if (value.includes('application/json') && !value.includes('*/*')) return 'json';
   return 'sse';
+}
+
+export function toChatCompletionResponse({ meta, content, finishReason, usage }: ChatCompletion): ChatCompletionResponseDto {
+  return { ...meta, content, finishReason, usage };
 }

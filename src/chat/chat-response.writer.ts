@@ -4,7 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { ClientGoneError } from '../common/errors/gateway-errors.js';
 import { RawStream, sseEvent } from '../common/http/raw-stream.js';
 import type { Environment } from '../config/environment.js';
-import { StreamInterruptedError, type ChatSession } from './chat-command.js';
+import type { ChatSession } from './chat-command.js';
+import { describeInterruption } from './stream-interruption.js';
 
 export type StreamFormat = 'sse' | 'text';
 
@@ -38,7 +39,7 @@ export class ChatResponseWriter {
       out.end();
     } catch (error) {
       if (error instanceof ClientGoneError) return out.destroy();
-      const { code, message } = this.interruption(error);
+      const { code, message } = describeInterruption(error, this.logger);
       await out.write(sseEvent('error', { code, message }));
       out.end();
     }
@@ -53,14 +54,8 @@ export class ChatResponseWriter {
       }
       out.end();
     } catch (error) {
-      if (!(error instanceof ClientGoneError)) this.interruption(error);
+      if (!(error instanceof ClientGoneError)) describeInterruption(error, this.logger);
       out.destroy();
     }
-  }
-
-  private interruption(error: unknown): { code: string; message: string } {
-    if (error instanceof StreamInterruptedError) return { code: error.code, message: error.message };
-    this.logger.error('Unexpected failure while streaming', error instanceof Error ? error.stack : String(error));
-    return { code: 'internal_error', message: 'The gateway failed while streaming; the answer is incomplete.' };
   }
 }

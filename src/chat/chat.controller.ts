@@ -7,7 +7,7 @@ import { ChatResponseWriter } from './chat-response.writer.js';
 import { ChatService } from './chat.service.js';
 import { ChatRequestDto } from './dto/chat-request.dto.js';
 import { ChatCompletionResponseDto } from './dto/chat-response.dto.js';
-import { responseFormat, toChatCommand } from './chat-request.mapper.js';
+import { responseFormat, toChatCommand, toChatCompletionResponse } from './chat-request.mapper.js';
 
 @ApiTags('chat')
 @ApiExtraModels(ChatCompletionResponseDto)
@@ -34,7 +34,7 @@ export class ChatController {
     const signal = abortOnDisconnect(reply);
     const format = responseFormat(body.stream, accept);
     if (format === 'json') {
-      await reply.send(await this.chatService.complete(toChatCommand(body), signal));
+      await reply.send(toChatCompletionResponse(await this.chatService.complete(toChatCommand(body), signal)));
       return;
     }
     await this.writer.write(format, await this.chatService.start(toChatCommand(body), signal), reply);

@@ -10,5 +10,6 @@ import { ChatService } from './chat.service.js';
   imports: [ModelsModule, ProvidersModule, UsageModule],
   controllers: [ChatController],
   providers: [ChatService, ChatResponseWriter],
+  exports: [ChatService],
 })
 export class ChatModule {}

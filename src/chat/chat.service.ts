@@ -95,7 +95,7 @@ export class ChatService {
         const attempt = { deployment, reservation: admission.reservation, promptTokens, maxCompletionTokens };
         const opened = await this.open(attempt, command, signal);
         const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts };
-        return { meta, events: this.relay(opened, signal) };
+        return { meta, deployment, events: this.relay(opened, signal) };
       } catch (error) {
         if (error instanceof ClientGoneError) {
           this.tracker.settle(admission.reservation, 'cancelled');
@@ -119,7 +119,7 @@ export class ChatService {
     let content = '';
     for await (const event of session.events) {
       if (event.type === 'delta') content += event.content;
-      else return { ...session.meta, content, finishReason: event.finishReason, usage: event.usage };
+      else return { meta: session.meta, deployment: session.deployment, content, finishReason: event.finishReason, usage: event.usage };
     }
     throw new StreamInterruptedError('upstream_error', 'The answer ended without completing.');
   }
@@ -160,6 +160,9 @@ export class ChatService {
           topP: command.topP ?? deployment.defaults.topP,
           maxCompletionTokens,
           stop: command.stop,
+          seed: command.seed,
+          user: command.user,
+          responseFormat: command.responseFormat,
         },
         controller.signal,
       );

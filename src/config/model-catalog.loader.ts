@@ -32,6 +32,7 @@ class DefaultsRules {
 
 class ModelEntryRules {
   @IsString() @MinLength(1) id: string;
+  @IsOptional() @IsString() @MinLength(1) model?: string;
   @IsString() @MinLength(1) provider: string;
   @IsString() @MinLength(1) name: string;
   @IsBoolean() enabled: boolean;

@@ -3,6 +3,8 @@ import type { ModelEntry } from './models.js';
 /** A model as served by one provider, addressed as `provider/id`. */
 export interface Deployment extends ModelEntry {
   key: string;
+  /** The public model id (the entry's `model`, else its `id`). */
+  model: string;
 }
 
 export function deploymentKey(provider: string, id: string): string {
@@ -14,6 +16,19 @@ export class ModelCatalog {
   readonly deployments: readonly Deployment[];
 
   constructor(entries: ModelEntry[]) {
-    this.deployments = entries.map((entry) => ({ ...entry, key: deploymentKey(entry.provider, entry.id) }));
+    this.deployments = entries.map((entry) => ({
+      ...entry,
+      key: deploymentKey(entry.provider, entry.id),
+      model: entry.model ?? entry.id,
+    }));
+  }
+
+  /** Public model ids with their deployments, in catalog order. */
+  get groups(): Map<string, Deployment[]> {
+    const groups = new Map<string, Deployment[]>();
+    for (const deployment of this.deployments) {
+      groups.set(deployment.model, [...(groups.get(deployment.model) ?? []), deployment]);
+    }
+    return groups;
   }
 }

@@ -17,6 +17,11 @@ export interface ModelDefaults {
 export interface ModelEntry {
   /** The provider's own model id, sent upstream as is. */
   id: string;
+  /**
+   * The public model id clients ask for (default: `id`). Deployments that share it form one
+   * model served by several providers: requests for it rotate and fail over among them.
+   */
+  model?: string;
   provider: string;
   name: string;
   enabled: boolean;
@@ -48,6 +53,7 @@ const defaults: ModelDefaults = { temperature: 0.7, maxCompletionTokens: 1_024, 
 export const DEFAULT_MODELS: ModelEntry[] = [
   {
     id: 'openai/gpt-oss-120b',
+    model: 'gpt-oss-120b',
     provider: 'groq',
     name: 'GPT-OSS 120B (Groq)',
     enabled: true,

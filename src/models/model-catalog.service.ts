@@ -29,6 +29,10 @@ export class ModelCatalogService {
     return this.catalog.deployments;
   }
 
+  get groups(): Map<string, Deployment[]> {
+    return this.catalog.groups;
+  }
+
   /** Whether a deployment can serve at all (limits and cooldowns aside). */
   servability(deployment: Deployment): Availability {
     if (!deployment.enabled) return { available: false, reason: 'disabled in the model catalog' };

@@ -13,8 +13,9 @@ export class ModelSelector {
   ) {}
 
   /**
-   * `undefined`: every deployment, in the rotation strategy's order. A model id: every provider
-   * serving it. `provider/id`: that one deployment. Throws when none exists or none can serve.
+   * `undefined`: every deployment, in the rotation strategy's order. A model id: every deployment
+   * of that public model (or with that provider model id). `provider/id`: that one deployment.
+   * Throws when none exists or none can serve.
    */
   candidates(model: string | undefined): Deployment[] {
     const matching = model === undefined ? [...this.catalog.deployments] : this.resolve(model);
@@ -25,7 +26,7 @@ export class ModelSelector {
   }
 
   private resolve(model: string): Deployment[] {
-    const byId = this.catalog.deployments.filter((deployment) => deployment.id === model);
+    const byId = this.catalog.deployments.filter((deployment) => deployment.model === model || deployment.id === model);
     if (byId.length > 0) return byId;
     // Only then `provider/id`: Groq's own ids contain a slash (`openai/gpt-oss-120b`).
     return this.catalog.deployments.filter((deployment) => deployment.key === model);

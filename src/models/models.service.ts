@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Environment } from '../config/environment.js';
 import { UsageTracker } from '../usage/usage-tracker.service.js';
-import type { GatewayStatusDto, ModelsResponseDto, ModelViewDto } from './dto/model-view.dto.js';
+import type { GatewayStatusDto, ModelGroupDto, ModelsResponseDto, ModelViewDto } from './dto/model-view.dto.js';
 import { ModelCatalogService } from './model-catalog.service.js';
 
 /** Builds the reports of GET / and GET /models. */
@@ -30,26 +30,34 @@ export class ModelsService {
   }
 
   list(): ModelsResponseDto {
+    const models = this.catalog.deployments.map((deployment): ModelViewDto => {
+      const { available, reason } = this.catalog.availability(deployment);
+      const cooldownUntil = this.tracker.cooldownUntil(deployment.key);
+      return {
+        id: deployment.id,
+        model: deployment.model,
+        provider: deployment.provider,
+        key: deployment.key,
+        name: deployment.name,
+        enabled: deployment.enabled,
+        available,
+        ...(reason ? { reason } : {}),
+        priority: deployment.priority,
+        configuredLimits: deployment.limits,
+        rateLimit: this.tracker.providerRateLimit(deployment.key),
+        cooldownUntil: cooldownUntil ? new Date(cooldownUntil).toISOString() : null,
+      };
+    });
+    const available = new Set(models.filter((view) => view.available).map((view) => view.key));
+    const groups = [...this.catalog.groups].map(([model, deployments]): ModelGroupDto => {
+      const keys = deployments.map((deployment) => deployment.key);
+      return { model, deployments: keys, available: keys.some((key) => available.has(key)) };
+    });
     return {
       strategy: this.config.get('ROTATION_STRATEGY', { infer: true }),
       autoFallback: this.config.get('AUTO_FALLBACK', { infer: true }),
-      models: this.catalog.deployments.map((deployment): ModelViewDto => {
-        const { available, reason } = this.catalog.availability(deployment);
-        const cooldownUntil = this.tracker.cooldownUntil(deployment.key);
-        return {
-          id: deployment.id,
-          provider: deployment.provider,
-          key: deployment.key,
-          name: deployment.name,
-          enabled: deployment.enabled,
-          available,
-          ...(reason ? { reason } : {}),
-          priority: deployment.priority,
-          configuredLimits: deployment.limits,
-          rateLimit: this.tracker.providerRateLimit(deployment.key),
-          cooldownUntil: cooldownUntil ? new Date(cooldownUntil).toISOString() : null,
-        };
-      }),
+      models,
+      groups,
     };
   }
 }

@@ -81,6 +81,9 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
       max_completion_tokens: request.maxCompletionTokens,
       stream: true,
       ...(request.stop?.length ? { stop: request.stop } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.user !== undefined ? { user: request.user } : {}),
+      ...(request.responseFormat ? { response_format: request.responseFormat } : {}),
       ...this.extraBody(),
     };
     let response: RawResponse;

@@ -12,6 +12,11 @@ export interface UpstreamRequest {
   maxCompletionTokens: number;
   topP: number;
   stop?: string[];
+  seed?: number;
+  /** An end-user id the provider may use for abuse monitoring. */
+  user?: string;
+  /** OpenAI's `response_format` (`text`, `json_object`, `json_schema`), passed on as is. */
+  responseFormat?: Record<string, unknown>;
 }
 
 export interface TokenUsage {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModelCatalog } from '../config/model-catalog.js';
 import type { ModelLimits } from '../config/models.js';
-import type { ModelUsageDto, UsageCountersDto, UsageReportDto, WindowUsageDto } from './dto/usage-report.dto.js';
+import type { GroupUsageDto, ModelUsageDto, UsageCountersDto, UsageReportDto, WindowUsageDto } from './dto/usage-report.dto.js';
 import { UsageTracker, emptyCounters } from './usage-tracker.service.js';
 import type { UsageWindow, WindowName } from './usage-window.js';
 
@@ -26,6 +26,7 @@ export class UsageService {
         windowView(windows[name], deployment.limits[LIMIT_FIELDS[name][0]], deployment.limits[LIMIT_FIELDS[name][1]]);
       return {
         id: deployment.id,
+        model: deployment.model,
         provider: deployment.provider,
         key: deployment.key,
         configuredLimits: deployment.limits,
@@ -33,9 +34,15 @@ export class UsageService {
         totals: this.tracker.counters(deployment.key),
       };
     });
+    const groups = [...this.catalog.groups].map(([model, deployments]): GroupUsageDto => {
+      const keys = new Set(deployments.map((deployment) => deployment.key));
+      const members = models.filter((entry) => keys.has(entry.key));
+      return { model, deployments: [...keys], totals: sumCounters(members.map((entry) => entry.totals)) };
+    });
     return {
       since: new Date(this.tracker.since).toISOString(),
       models,
+      groups,
       totals: sumCounters(models.map((model) => model.totals)),
     };
   }

@@ -112,7 +112,16 @@ describe('with both providers configured', () => {
       Object.entries(methods).map(([method, operation]: [string, any]) => ({ path, method, operation })),
     );
     expect(operations.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual(
-      ['GET /', 'GET /health/live', 'GET /health/ready', 'GET /models', 'GET /usage', 'POST /chat'].sort(),
+      [
+        'GET /',
+        'GET /health/live',
+        'GET /health/ready',
+        'GET /models',
+        'GET /usage',
+        'POST /chat',
+        'GET /v1/models',
+        'POST /v1/chat/completions',
+      ].sort(),
     );
     const ids = operations.map(({ operation }) => operation.operationId);
     expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
@@ -134,6 +143,16 @@ describe('with both providers configured', () => {
     expect(body.components.schemas.ChatMessageDto.properties.role.enum).toEqual(['system', 'user', 'assistant']);
     expect(body.components.schemas.ModelViewDto.properties).toHaveProperty('cooldownUntil');
     expect(body.components.schemas.UsageReportDto.properties).toHaveProperty('totals');
+    const completions = body.paths['/v1/chat/completions'].post;
+    expect(Object.keys(completions.responses['200'].content).sort()).toEqual(['application/json', 'text/event-stream']);
+    expect(Object.keys(completions.responses['200'].headers).sort()).toEqual(
+      ['x-gateway-attempts', 'x-gateway-model', 'x-gateway-provider'],
+    );
+    for (const status of ['400', '404', '429', '502', '503', '504']) {
+      expect(completions.responses[status].content['application/json'].schema.$ref).toBe(
+        '#/components/schemas/OpenAiErrorResponseDto',
+      );
+    }
     expect(body.paths['/models'].get.responses['200'].content['application/json'].schema.$ref).toBe(
       '#/components/schemas/ModelsResponseDto',
     );

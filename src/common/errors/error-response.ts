@@ -64,3 +64,31 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
   }
   return error(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'The gateway failed unexpectedly.');
 }
+
+const OPENAI_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'invalid_request_error',
+  413: 'invalid_request_error',
+  415: 'invalid_request_error',
+  429: 'rate_limit_error',
+};
+
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; code: string | null; param: string | null };
+}
+
+/** The same error in OpenAI's shape, for the /v1 routes (the `openai` SDK reads it). */
+export function toOpenAiErrorBody({ status, body }: ErrorResponse): OpenAiErrorBody {
+  const { code, message, details } = body.error;
+  const fields = (details as { fields?: Array<{ field: string }> } | undefined)?.fields;
+  return {
+    error: {
+      message,
+      type: OPENAI_TYPES[status] ?? 'api_error',
+      code,
+      param: fields?.[0]?.field ?? null,
+    },
+  };
+}

@@ -1,8 +1,11 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
-import { toErrorResponse } from './error-response.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorResponse, toOpenAiErrorBody } from './error-response.js';
 
-/** Sends every error in the documented shape. Health reports from terminus pass through as they are. */
+/**
+ * Sends every error in the documented shape: `{ error: { code, message } }`, or OpenAI's shape on
+ * the OpenAI-compatible routes (/v1). Health reports from terminus pass through as they are.
+ */
 @Catch()
 export class GatewayExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
@@ -17,11 +20,14 @@ export class GatewayExceptionFilter implements ExceptionFilter {
       void reply.status(exception.getStatus()).send(exception.getResponse());
       return;
     }
-    const { status, body, headers } = toErrorResponse(exception);
+    const response = toErrorResponse(exception);
+    const { status, body, headers } = response;
     if (status >= 500 && body.error.code === 'internal_error') {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
-    void reply.status(status).headers(headers).send(body);
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const openAi = request.url.startsWith('/v1/');
+    void reply.status(status).headers(headers).send(openAi ? toOpenAiErrorBody(response) : body);
   }
 }
 

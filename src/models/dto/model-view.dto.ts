@@ -29,6 +29,8 @@ export class ProviderRateLimitDto {
 export class ModelViewDto {
   /** The provider's model id. */
   id: string;
+  /** The public model id this deployment serves; several deployments may share it. */
+  model: string;
   provider: string;
   /** `provider/id`: pins this deployment in a chat request. */
   key: string;
@@ -49,11 +51,23 @@ export class ModelViewDto {
   cooldownUntil: string | null;
 }
 
+export class ModelGroupDto {
+  /** The public model id clients ask for. */
+  model: string;
+  /** Its deployments (`provider/id`), each with its own limits and cooldown. */
+  deployments: string[];
+  /** At least one deployment can take a request now. */
+  available: boolean;
+}
+
 export class ModelsResponseDto {
   /** The rotation strategy in force. */
   strategy: string;
   autoFallback: boolean;
+  /** Every deployment: one model as served by one provider. */
   models: ModelViewDto[];
+  /** Public model ids and the deployments that serve them. */
+  groups: ModelGroupDto[];
 }
 
 export class ModelSummaryDto {

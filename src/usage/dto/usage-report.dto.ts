@@ -43,6 +43,8 @@ export class UsageCountersDto {
 
 export class ModelUsageDto {
   id: string;
+  /** The public model id this deployment serves. */
+  model: string;
   provider: string;
   key: string;
   configuredLimits: ConfiguredLimitsDto;
@@ -50,10 +52,22 @@ export class ModelUsageDto {
   totals: UsageCountersDto;
 }
 
+export class GroupUsageDto {
+  /** The public model id. */
+  model: string;
+  /** Its deployments (`provider/id`). */
+  deployments: string[];
+  /** Its deployments added up. */
+  totals: UsageCountersDto;
+}
+
 export class UsageReportDto {
   /** Start of the totals (process start, ISO 8601). */
   since: string;
+  /** Per deployment. */
   models: ModelUsageDto[];
+  /** Per public model id. */
+  groups: GroupUsageDto[];
   /** All models added up. */
   totals: UsageCountersDto;
 }

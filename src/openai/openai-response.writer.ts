@@ -1,0 +1,92 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyReply } from 'fastify';
+import type { ChatCompletion, ChatMeta, ChatSession } from '../chat/chat-command.js';
+import { describeInterruption } from '../chat/stream-interruption.js';
+import { ClientGoneError } from '../common/errors/gateway-errors.js';
+import { RawStream } from '../common/http/raw-stream.js';
+import type { Environment } from '../config/environment.js';
+import type { TokenUsage } from '../providers/provider-adapter.js';
+import type { ChatCompletionChunkDto, ChatCompletionDto, CompletionUsageDto } from './dto/chat-completion-response.dto.js';
+
+const DONE = 'data: [DONE]\n\n';
+
+function toUsage(usage: TokenUsage): CompletionUsageDto {
+  return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens };
+}
+
+function data(payload: unknown): string {
+  return `data: ${JSON.stringify(payload)}\n\n`;
+}
+
+/** Writes answers in OpenAI's chat-completions format. */
+@Injectable()
+export class OpenAiResponseWriter {
+  private readonly logger = new Logger(OpenAiResponseWriter.name);
+  private readonly keepaliveMs: number;
+
+  constructor(config: ConfigService<Environment, true>) {
+    this.keepaliveMs = config.get('SSE_KEEPALIVE_MS', { infer: true });
+  }
+
+  /** Which deployment served, and how many were tried. */
+  setGatewayHeaders(reply: FastifyReply, meta: ChatMeta): void {
+    void reply.headers({
+      'x-request-id': meta.requestId,
+      'x-gateway-model': meta.model,
+      'x-gateway-provider': meta.provider,
+      'x-gateway-attempts': String(meta.attempts.length + 1),
+    });
+  }
+
+  completion({ meta, deployment, content, finishReason, usage }: ChatCompletion): ChatCompletionDto {
+    return {
+      id: `chatcmpl-${meta.requestId}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: deployment.model,
+      choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: finishReason }],
+      usage: toUsage(usage),
+    };
+  }
+
+  /**
+   * `chat.completion.chunk` frames, then `data: [DONE]`. A failure after the first chunk sends
+   * an error frame and no `[DONE]`, so the client sees the answer is incomplete.
+   */
+  async stream(session: ChatSession, includeUsage: boolean, reply: FastifyReply): Promise<void> {
+    this.setGatewayHeaders(reply, session.meta);
+    const out = new RawStream(reply, 'text/event-stream; charset=utf-8', {
+      keepaliveMs: this.keepaliveMs,
+      keepaliveText: ': ping\n\n',
+    });
+    const base = {
+      id: `chatcmpl-${session.meta.requestId}`,
+      object: 'chat.completion.chunk' as const,
+      created: Math.floor(Date.now() / 1000),
+      model: session.deployment.model,
+    };
+    const chunk = (choices: ChatCompletionChunkDto['choices'], usage?: CompletionUsageDto): string =>
+      data({ ...base, choices, ...(usage ? { usage } : {}) });
+    let first = true;
+    try {
+      for await (const event of session.events) {
+        if (event.type === 'delta') {
+          const delta = first ? { role: 'assistant' as const, content: event.content } : { content: event.content };
+          first = false;
+          await out.write(chunk([{ index: 0, delta, finish_reason: null }]));
+        } else {
+          let tail = chunk([{ index: 0, delta: {}, finish_reason: event.finishReason }]);
+          if (includeUsage) tail += chunk([], toUsage(event.usage));
+          await out.write(tail + DONE);
+        }
+      }
+      out.end();
+    } catch (error) {
+      if (error instanceof ClientGoneError) return out.destroy();
+      const { code, message } = describeInterruption(error, this.logger);
+      await out.write(data({ error: { message, type: 'api_error', code, param: null } }));
+      out.end();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ChatService } from '../chat/chat.service.js';
+import { abortOnDisconnect } from '../common/http/client-disconnect.js';
+import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
+import { OpenAiModelListDto } from './dto/chat-completion-response.dto.js';
+import { ApiChatCompletionResponses } from './openai-api.decorators.js';
+import { OpenAiModelsService } from './openai-models.service.js';
+import { toChatCommand } from './openai-request.mapper.js';
+import { OpenAiResponseWriter } from './openai-response.writer.js';
+
+/** The OpenAI-compatible API: point the `openai` SDK's baseURL at `<gateway>/v1`. */
+@ApiTags('openai')
+@Controller('v1')
+export class OpenAiController {
+  constructor(
+    private readonly chatService: ChatService,
+    private readonly writer: OpenAiResponseWriter,
+    private readonly models: OpenAiModelsService,
+  ) {}
+
+  @Post('chat/completions')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Create a chat completion (OpenAI-compatible)',
+    description:
+      'OpenAI\'s chat-completions API over the same rotation, limits and failover as POST /chat. `model` is a model id, `provider/id`, or `auto`.',
+  })
+  @ApiChatCompletionResponses()
+  async createChatCompletion(@Body() body: ChatCompletionRequestDto, @Res() reply: FastifyReply): Promise<void> {
+    const signal = abortOnDisconnect(reply);
+    if (!body.stream) {
+      const completion = await this.chatService.complete(toChatCommand(body), signal);
+      this.writer.setGatewayHeaders(reply, completion.meta);
+      await reply.send(this.writer.completion(completion));
+      return;
+    }
+    const session = await this.chatService.start(toChatCommand(body), signal);
+    await this.writer.stream(session, body.stream_options?.include_usage ?? false, reply);
+  }
+
+  /** The models that can serve now: each public model id once, then each deployment as `provider/id`. */
+  @Get('models')
+  listOpenAiModels(): OpenAiModelListDto {
+    return this.models.list();
+  }
+}
