@@ -1,3 +1,4 @@
+import { instanceToPlain } from 'class-transformer';
 import type { ChatCommand } from '../chat/chat-command.js';
 import type { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
 
@@ -17,6 +18,6 @@ export function toChatCommand(body: ChatCompletionRequestDto): ChatCommand {
     stop: body.stop,
     seed: body.seed,
     user: body.user,
-    responseFormat: body.response_format ? { ...body.response_format } : undefined,
+    responseFormat: body.response_format ? instanceToPlain(body.response_format) : undefined,
   };
 }
