@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { modelEntry } from '../../test/support/fixtures.js';
 import { loadModelCatalog, ModelCatalogError, validateModelCatalog } from './model-catalog.loader.js';
 import { DEFAULT_MODELS, type ModelEntry } from './models.js';
 
@@ -17,18 +18,9 @@ function modelsFile(content: unknown): string {
   return path;
 }
 
-function entry(id: string, provider = 'groq', overrides: Record<string, unknown> = {}): ModelEntry {
-  return {
-    id,
-    provider,
-    name: id,
-    enabled: true,
-    priority: 1,
-    limits: { requestsPerMinute: 30, requestsPerDay: 1_000, tokensPerMinute: 8_000, tokensPerDay: 200_000 },
-    defaults: { temperature: 0.7, maxCompletionTokens: 1_024, topP: 1 },
-    ...overrides,
-  } as ModelEntry;
-}
+/** Overrides may be invalid on purpose: the loader is what checks them. */
+const entry = (id: string, provider = 'groq', overrides: Record<string, unknown> = {}) =>
+  ({ ...modelEntry(provider, id), ...overrides }) as ModelEntry;
 
 function catalogError(run: () => unknown): string {
   let thrown: unknown;

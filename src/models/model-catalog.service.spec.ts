@@ -1,48 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ModelCatalog, type Deployment } from '../config/model-catalog.js';
+import { catalogService, fakeAdapter, modelEntry } from '../../test/support/fixtures.js';
+import type { Deployment } from '../config/model-catalog.js';
 import type { ModelEntry } from '../config/models.js';
 import type { ProviderAdapter } from '../providers/provider-adapter.js';
-import type { ProviderRegistry } from '../providers/provider-registry.js';
-import { Clock } from '../usage/clock.js';
-import { UsageTracker } from '../usage/usage-tracker.service.js';
-import { ModelCatalogService } from './model-catalog.service.js';
 
-class FakeClock extends Clock {
-  time = Date.parse('2026-03-04T10:20:30.000Z');
+const CATALOG = [
+  modelEntry('groq', 'llama-3.3-70b'),
+  modelEntry('cerebras', 'llama-3.3-70b'),
+  modelEntry('groq', 'openai/gpt-oss-20b'),
+];
 
-  now(): number {
-    return this.time;
-  }
-}
-
-function adapter(name: string, configured: boolean): ProviderAdapter {
-  return { name, apiKeyVariable: `${name.toUpperCase()}_API_KEY`, configured } as ProviderAdapter;
-}
-
-function registry(...adapters: ProviderAdapter[]): ProviderRegistry {
-  const byName = new Map(adapters.map((a) => [a.name, a]));
-  return { get: (name: string) => byName.get(name), all: () => adapters } as unknown as ProviderRegistry;
-}
-
-function entry(provider: string, id: string, overrides: Partial<ModelEntry> = {}): ModelEntry {
-  return {
-    id,
-    provider,
-    name: `${id} (${provider})`,
-    enabled: true,
-    priority: 1,
-    limits: { requestsPerMinute: 30, requestsPerDay: 1_000, tokensPerMinute: 8_000, tokensPerDay: 200_000 },
-    defaults: { temperature: 0.7, maxCompletionTokens: 1_024, topP: 1 },
-    ...overrides,
-  };
-}
-
-const CATALOG = [entry('groq', 'llama-3.3-70b'), entry('cerebras', 'llama-3.3-70b'), entry('groq', 'openai/gpt-oss-20b')];
-
-function setup(entries: ModelEntry[] = CATALOG, adapters: ProviderAdapter[] = [adapter('groq', true), adapter('cerebras', true)]) {
-  const tracker = new UsageTracker(new FakeClock());
-  return { tracker, catalog: new ModelCatalogService(new ModelCatalog(entries), registry(...adapters), tracker) };
-}
+const setup = (entries: ModelEntry[] = CATALOG, adapters?: ProviderAdapter[]) => catalogService(entries, adapters);
 
 const keys = (deployments: Deployment[]) => deployments.map((d) => d.key);
 
@@ -52,14 +20,19 @@ describe('ModelCatalogService', () => {
   });
 
   it('refuses a catalog that names an unknown provider, naming the entry and the known providers', () => {
-    const entries = [...CATALOG, entry('mistral', 'mistral-large')];
+    const entries = [...CATALOG, modelEntry('mistral', 'mistral-large')];
     expect(() => setup(entries)).toThrow(/mistral\/mistral-large \(provider "mistral"\).*known providers: groq, cerebras/);
   });
 
   it('reports availability with the reason a deployment cannot serve', () => {
     const { catalog, tracker } = setup(
-      [entry('groq', 'a'), entry('cerebras', 'b'), entry('cerebras', 'c', { enabled: false }), entry('cerebras', 'd')],
-      [adapter('groq', false), adapter('cerebras', true)],
+      [
+        modelEntry('groq', 'a'),
+        modelEntry('cerebras', 'b'),
+        modelEntry('cerebras', 'c', { enabled: false }),
+        modelEntry('cerebras', 'd'),
+      ],
+      [fakeAdapter('groq', false), fakeAdapter('cerebras', true)],
     );
     tracker.coolDown('cerebras/d', 5_000);
     const [a, b, c, d] = catalog.deployments;
@@ -77,7 +50,7 @@ describe('ModelCatalogService', () => {
   });
 
   it('lists each missing key variable once', () => {
-    const { catalog } = setup(CATALOG, [adapter('groq', false), adapter('cerebras', true)]);
+    const { catalog } = setup(CATALOG, [fakeAdapter('groq', false), fakeAdapter('cerebras', true)]);
     expect(catalog.missingKeyVariables()).toEqual(['GROQ_API_KEY']);
     expect(keys(catalog.servable())).toEqual(['cerebras/llama-3.3-70b']);
   });

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { catalogService, fakeAdapter, modelEntry } from '../../test/support/fixtures.js';
 import { ModelNotFoundError, NoModelAvailableError } from '../common/errors/gateway-errors.js';
-import { ModelCatalog, type Deployment } from '../config/model-catalog.js';
+import type { Deployment } from '../config/model-catalog.js';
 import type { ModelEntry } from '../config/models.js';
 import type { ProviderAdapter } from '../providers/provider-adapter.js';
-import type { ProviderRegistry } from '../providers/provider-registry.js';
-import { Clock } from '../usage/clock.js';
-import { UsageTracker } from '../usage/usage-tracker.service.js';
-import { ModelCatalogService } from './model-catalog.service.js';
 import { ModelSelector } from './model-selector.service.js';
 import { RotationStrategy } from './strategies/rotation-strategy.js';
-
-class FakeClock extends Clock {
-  time = Date.parse('2026-03-04T10:20:30.000Z');
-
-  now(): number {
-    return this.time;
-  }
-}
 
 /** Keeps the order it is given, so a test sees resolution, not rotation. */
 class CatalogOrder extends RotationStrategy {
@@ -35,42 +24,15 @@ class Reversed extends RotationStrategy {
   }
 }
 
-function adapter(name: string, configured: boolean): ProviderAdapter {
-  return { name, apiKeyVariable: `${name.toUpperCase()}_API_KEY`, configured } as ProviderAdapter;
-}
-
-function registry(...adapters: ProviderAdapter[]): ProviderRegistry {
-  const byName = new Map(adapters.map((a) => [a.name, a]));
-  return { get: (name: string) => byName.get(name), all: () => adapters } as unknown as ProviderRegistry;
-}
-
-function entry(provider: string, id: string, overrides: Partial<ModelEntry> = {}): ModelEntry {
-  return {
-    id,
-    provider,
-    name: `${id} (${provider})`,
-    enabled: true,
-    priority: 1,
-    limits: { requestsPerMinute: 30, requestsPerDay: 1_000, tokensPerMinute: 8_000, tokensPerDay: 200_000 },
-    defaults: { temperature: 0.7, maxCompletionTokens: 1_024, topP: 1 },
-    ...overrides,
-  };
-}
-
 const CATALOG = [
-  entry('groq', 'openai/gpt-oss-120b'),
-  entry('cerebras', 'gpt-oss-120b'),
-  entry('groq', 'llama-3.3-70b'),
-  entry('cerebras', 'llama-3.3-70b'),
+  modelEntry('groq', 'openai/gpt-oss-120b'),
+  modelEntry('cerebras', 'gpt-oss-120b'),
+  modelEntry('groq', 'llama-3.3-70b'),
+  modelEntry('cerebras', 'llama-3.3-70b'),
 ];
 
-function setup(
-  entries: ModelEntry[] = CATALOG,
-  adapters: ProviderAdapter[] = [adapter('groq', true), adapter('cerebras', true)],
-  strategy: RotationStrategy = new CatalogOrder(),
-) {
-  const tracker = new UsageTracker(new FakeClock());
-  const catalog = new ModelCatalogService(new ModelCatalog(entries), registry(...adapters), tracker);
+function setup(entries: ModelEntry[] = CATALOG, adapters?: ProviderAdapter[], strategy: RotationStrategy = new CatalogOrder()) {
+  const { catalog, tracker } = catalogService(entries, adapters);
   return { catalog, tracker, selector: new ModelSelector(catalog, strategy) };
 }
 
@@ -111,8 +73,8 @@ describe('ModelSelector', () => {
   });
 
   it('prefers the id over a provider/id key that reads the same', () => {
-    const entries = [entry('groq', 'openai/gpt-oss-120b'), entry('openai', 'gpt-oss-120b')];
-    const { selector } = setup(entries, [adapter('groq', true), adapter('openai', true)]);
+    const entries = [modelEntry('groq', 'openai/gpt-oss-120b'), modelEntry('openai', 'gpt-oss-120b')];
+    const { selector } = setup(entries, [fakeAdapter('groq', true), fakeAdapter('openai', true)]);
     expect(keys(selector.candidates('openai/gpt-oss-120b'))).toEqual(['groq/openai/gpt-oss-120b']);
   });
 
@@ -126,13 +88,13 @@ describe('ModelSelector', () => {
   });
 
   it('leaves out the deployments of a provider without a key', () => {
-    const { selector } = setup(CATALOG, [adapter('groq', false), adapter('cerebras', true)]);
+    const { selector } = setup(CATALOG, [fakeAdapter('groq', false), fakeAdapter('cerebras', true)]);
     expect(keys(selector.candidates('llama-3.3-70b'))).toEqual(['cerebras/llama-3.3-70b']);
     expect(keys(selector.candidates(undefined))).toEqual(['cerebras/gpt-oss-120b', 'cerebras/llama-3.3-70b']);
   });
 
   it('throws NoModelAvailableError naming the missing key variable when no candidate remains', () => {
-    const { selector } = setup(CATALOG, [adapter('groq', false), adapter('cerebras', true)]);
+    const { selector } = setup(CATALOG, [fakeAdapter('groq', false), fakeAdapter('cerebras', true)]);
     const error = thrown(() => selector.candidates('openai/gpt-oss-120b'));
     expect(error).toBeInstanceOf(NoModelAvailableError);
     expect((error as Error).message).toContain('groq/openai/gpt-oss-120b: GROQ_API_KEY is not set');
@@ -140,7 +102,7 @@ describe('ModelSelector', () => {
   });
 
   it('names every missing key variable when no provider is configured', () => {
-    const { selector } = setup(CATALOG, [adapter('groq', false), adapter('cerebras', false)]);
+    const { selector } = setup(CATALOG, [fakeAdapter('groq', false), fakeAdapter('cerebras', false)]);
     const error = thrown(() => selector.candidates(undefined));
     expect(error).toBeInstanceOf(NoModelAvailableError);
     expect((error as Error).message).toContain('GROQ_API_KEY');
@@ -148,7 +110,7 @@ describe('ModelSelector', () => {
   });
 
   it('skips disabled entries, and says so when nothing else remains', () => {
-    const entries = [entry('groq', 'llama-3.3-70b', { enabled: false }), entry('cerebras', 'llama-3.3-70b')];
+    const entries = [modelEntry('groq', 'llama-3.3-70b', { enabled: false }), modelEntry('cerebras', 'llama-3.3-70b')];
     const { selector } = setup(entries);
     expect(keys(selector.candidates('llama-3.3-70b'))).toEqual(['cerebras/llama-3.3-70b']);
     const error = thrown(() => selector.candidates('groq/llama-3.3-70b'));

@@ -1,44 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { deployment as buildDeployment, FakeClock } from '../../test/support/fixtures.js';
 import type { Deployment } from '../config/model-catalog.js';
 import type { ModelLimits } from '../config/models.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
-import { Clock } from './clock.js';
 import { UsageTracker, type Reservation, type ReserveResult } from './usage-tracker.service.js';
-
-class FakeClock extends Clock {
-  constructor(public time: number) {
-    super();
-  }
-
-  now(): number {
-    return this.time;
-  }
-
-  set(iso: string): void {
-    this.time = Date.parse(iso);
-  }
-}
 
 const at = (iso: string) => Date.parse(iso);
 
-function deployment(limits: Partial<ModelLimits> = {}): Deployment {
-  return {
-    id: 'm',
-    provider: 'groq',
-    key: 'groq/m',
-    name: 'M',
-    enabled: true,
-    priority: 1,
-    limits: {
-      requestsPerMinute: 100,
-      requestsPerDay: 10_000,
-      tokensPerMinute: 1_000_000,
-      tokensPerDay: 10_000_000,
-      ...limits,
-    },
-    defaults: { temperature: 0.7, maxCompletionTokens: 1_024, topP: 1 },
-  };
-}
+/** groq/m, with limits too generous to matter unless a test sets them. */
+const deployment = (limits: Partial<ModelLimits> = {}): Deployment =>
+  buildDeployment('groq', 'm', {
+    limits: { requestsPerMinute: 100, requestsPerDay: 10_000, tokensPerMinute: 1_000_000, tokensPerDay: 10_000_000, ...limits },
+  });
 
 function admitted(result: ReserveResult): Reservation {
   if (!result.admitted) throw new Error(`expected admission, was refused: ${result.reason}`);

@@ -22,6 +22,15 @@ async function expectCancelled(gw: Gateway): Promise<void> {
   expect(report.models[0]!.windows.minute.reservedTokens).toBe(0);
 }
 
+/** Sends `body` and disconnects once the request has reached upstream; returns the client's fetch. */
+async function disconnectOnceUpstream(gw: Gateway, body: object = hello): Promise<Response> {
+  const client = new AbortController();
+  const pending = postChat(gw, body, {}, client.signal);
+  await gw.sim.waitFor(() => gw.sim.requests.length === 1);
+  client.abort();
+  return pending;
+}
+
 for (const provider of PROVIDERS) {
   describe(`${provider} upstream`, () => {
     it('aborts the upstream request and counts a cancellation when the client disconnects mid-stream (SSE)', async () => {
@@ -40,13 +49,8 @@ for (const provider of PROVIDERS) {
     it('aborts the upstream request and counts a cancellation when the client disconnects before the first token', async () => {
       const gw = await start({ models: [model(provider, 'm')] });
       gw.sim.setBehaviour(provider, 'm', { kind: 'hang' });
-      const client = new AbortController();
 
-      const pending = postChat(gw, hello, {}, client.signal);
-      await gw.sim.waitFor(() => gw.sim.requests.length === 1);
-      client.abort();
-
-      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      await expect(disconnectOnceUpstream(gw)).rejects.toMatchObject({ name: 'AbortError' });
       await expectCancelled(gw);
     });
 
@@ -66,13 +70,8 @@ for (const provider of PROVIDERS) {
     it('aborts the upstream request and counts a cancellation when a stream:false client disconnects while waiting', async () => {
       const gw = await start({ models: [model(provider, 'm')] });
       gw.sim.setBehaviour(provider, 'm', { kind: 'ok', content: ['first', ' never'], pauseAfterFirstTokenMs: 5_000 });
-      const client = new AbortController();
 
-      const pending = postChat(gw, { ...hello, stream: false }, {}, client.signal);
-      await gw.sim.waitFor(() => gw.sim.requests.length === 1);
-      client.abort();
-
-      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      await expect(disconnectOnceUpstream(gw, { ...hello, stream: false })).rejects.toMatchObject({ name: 'AbortError' });
       await expectCancelled(gw);
     });
   });
@@ -84,13 +83,8 @@ it('does not fall back to another model when the client disconnects before the f
     env: { ROTATION_STRATEGY: 'priority' },
   });
   gw.sim.setBehaviour('groq', 'first', { kind: 'hang' });
-  const client = new AbortController();
 
-  const pending = postChat(gw, hello, {}, client.signal);
-  await gw.sim.waitFor(() => gw.sim.requests.length === 1);
-  client.abort();
-
-  await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  await expect(disconnectOnceUpstream(gw)).rejects.toMatchObject({ name: 'AbortError' });
   await expectCancelled(gw);
   expect(gw.sim.requestsFor('cerebras')).toHaveLength(0);
 });

@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import type { ModelEntry } from '../../src/config/models.js';
 import { ProviderSimulator } from '../simulator/provider-simulator.js';
+import { modelEntry } from './fixtures.js';
 
 export interface Gateway {
   app: NestFastifyApplication;
@@ -60,16 +61,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
 /** A catalog entry with generous limits unless overridden. */
 export function model(provider: string, id: string, overrides: Partial<ModelEntry> = {}): ModelEntry {
-  return {
-    id,
-    provider,
+  return modelEntry(provider, id, {
     name: `${provider} ${id}`,
-    enabled: true,
-    priority: 1,
     limits: { requestsPerMinute: 1000, requestsPerDay: 100_000, tokensPerMinute: 1_000_000, tokensPerDay: 10_000_000 },
     defaults: { temperature: 0.5, maxCompletionTokens: 64, topP: 1 },
     ...overrides,
-  };
+  });
 }
 
 export interface SseEvent {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { deployment as buildDeployment } from '../../../test/support/fixtures.js';
 import type { Deployment } from '../../config/model-catalog.js';
 import { PriorityStrategy } from './priority.strategy.js';
 
-function deployment(id: string, priority: number): Deployment {
-  return {
-    id,
-    provider: 'groq',
-    key: `groq/${id}`,
-    name: id,
-    enabled: true,
-    priority,
-    limits: { requestsPerMinute: 30, requestsPerDay: 1_000, tokensPerMinute: 8_000, tokensPerDay: 200_000 },
-    defaults: { temperature: 0.7, maxCompletionTokens: 1_024, topP: 1 },
-  };
-}
+const deployment = (id: string, priority: number) => buildDeployment('groq', id, { priority });
 
 const ids = (ordered: Deployment[]) => ordered.map((d) => d.id);
 

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { deployment as buildDeployment } from '../../../test/support/fixtures.js';
 import type { Deployment } from '../../config/model-catalog.js';
 import { RandomStrategy } from './random.strategy.js';
 
-function deployment(id: string): Deployment {
-  return {
-    id,
-    provider: 'groq',
-    key: `groq/${id}`,
-    name: id,
-    enabled: true,
-    priority: 1,
-    limits: { requestsPerMinute: 30, requestsPerDay: 1_000, tokensPerMinute: 8_000, tokensPerDay: 200_000 },
-    defaults: { temperature: 0.7, maxCompletionTokens: 1_024, topP: 1 },
-  };
-}
+const deployment = (id: string) => buildDeployment('groq', id);
 
 /** Returns the given values in turn, then repeats them. */
 function sequence(...values: number[]): () => number {

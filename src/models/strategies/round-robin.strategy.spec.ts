@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { deployment } from '../../../test/support/fixtures.js';
 import type { Deployment } from '../../config/model-catalog.js';
 import { RoundRobinStrategy } from './round-robin.strategy.js';
-
-function deployment(provider: string, id: string): Deployment {
-  return {
-    id,
-    provider,
-    key: `${provider}/${id}`,
-    name: id,
-    enabled: true,
-    priority: 1,
-    limits: { requestsPerMinute: 30, requestsPerDay: 1_000, tokensPerMinute: 8_000, tokensPerDay: 200_000 },
-    defaults: { temperature: 0.7, maxCompletionTokens: 1_024, topP: 1 },
-  };
-}
 
 const keys = (ordered: Deployment[]) => ordered.map((d) => d.key);
 
