@@ -3,12 +3,19 @@ import { defineConfig } from 'vitest/config';
 
 // SWC rather than the default transform: Nest's dependency injection needs
 // emitDecoratorMetadata, which only SWC (or tsc) emits.
+const plugins = [swc.vite({ module: { type: 'es6' } })];
+const shared = { testTimeout: 20_000, hookTimeout: 20_000, pool: 'forks' as const };
+
 export default defineConfig({
-  plugins: [swc.vite({ module: { type: 'es6' } })],
+  plugins,
   test: {
-    include: ['src/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
-    pool: 'forks',
+    projects: [
+      {
+        plugins,
+        test: { ...shared, name: 'node', include: ['src/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'] },
+      },
+      // Needs Debian's Chromium (.ci/run installs it): `npm run test:browser`.
+      { plugins, test: { ...shared, name: 'browser', include: ['test/**/*.browser-spec.ts'] } },
+    ],
   },
 });

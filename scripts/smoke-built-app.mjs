@@ -1,5 +1,8 @@
-// Starts dist/main.js with no provider keys and checks what an orchestrator would see.
+// Starts dist/main.js with no provider keys and checks what an orchestrator would see, and that
+// the built app serves exactly the committed openapi.json.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 
 const port = 3977;
 const child = spawn(process.execPath, ['dist/main.js'], {
@@ -14,6 +17,8 @@ for (let i = 0; i < 100 && live !== 200; i++) {
   live = await status('/health/live');
 }
 const ready = await status('/health/ready');
+const served = await fetch(`http://127.0.0.1:${port}/docs-json`).then((r) => r.json(), () => null);
 child.kill('SIGTERM');
-console.log(`live ${live}, ready ${ready}`);
-if (live !== 200 || ready !== 503) process.exit(1);
+const sameSpec = isDeepStrictEqual(served, JSON.parse(readFileSync('openapi.json', 'utf8')));
+console.log(`live ${live}, ready ${ready}, /docs-json ${sameSpec ? 'matches' : 'DIFFERS FROM'} openapi.json`);
+if (live !== 200 || ready !== 503 || !sameSpec) process.exit(1);

@@ -76,6 +76,11 @@ async function setUpSwagger(app: NestFastifyApplication): Promise<void> {
       'One HTTP service in front of several LLM providers: rotation across models, per-model request and token limits, fallback on limits and upstream failures, answers streamed as Server-Sent Events.',
     )
     .setVersion('0.1.0')
+    .addTag('chat', 'Chat with a model: SSE, plain text or JSON')
+    .addTag('openai', 'OpenAI-compatible API: point the openai SDK at /v1')
+    .addTag('models', 'The catalog: availability, limits, cooldowns')
+    .addTag('usage', 'Requests and tokens per window, and totals')
+    .addTag('health', 'Probes for orchestrators; they never call a provider')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller, method) => method,

@@ -1,11 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { LivenessDto } from './dto/liveness.dto.js';
 import { ModelsHealthIndicator } from './models-health.indicator.js';
-
-export class LivenessDto {
-  status: 'ok';
-}
 
 @ApiTags('health')
 @Controller('health')

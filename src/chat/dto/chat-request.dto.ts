@@ -84,6 +84,8 @@ export class ChatRequestDto {
   @IsString({ each: true })
   @IsNotEmpty({ each: true })
   @ApiProperty({
+    // `type` keeps the built app's schema equal to the one tests see (the plugin sets it otherwise).
+    type: Array,
     required: false,
     oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 4 }],
   })

@@ -153,7 +153,11 @@ export class ChatCompletionRequestDto {
   @ArrayMaxSize(4)
   @IsString({ each: true })
   @IsNotEmpty({ each: true })
-  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 4 }] })
+  @ApiPropertyOptional({
+    // `type` keeps the built app's schema equal to the one tests see (the plugin sets it otherwise).
+    type: Array,
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 4 }],
+  })
   stop?: string[];
 
   @IsOptional()
