@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Cerebras from '@cerebras/cerebras_cloud_sdk';
 import type { Environment } from '../config/environment.js';
+import { upstreamFetch } from './upstream-fetch.js';
 import { OpenAiCompatibleAdapter, inspectSdkError, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
 
 @Injectable()
@@ -24,6 +25,7 @@ export class CerebrasAdapter extends OpenAiCompatibleAdapter {
           apiKey,
           baseURL: config.get('CEREBRAS_BASE_URL', { infer: true }) ?? null,
           maxRetries: 0,
+          fetch: upstreamFetch as unknown as NonNullable<ConstructorParameters<typeof Cerebras>[0]>['fetch'],
           // Otherwise the constructor fires a request with the key at start-up.
           warmTCPConnection: false,
         })

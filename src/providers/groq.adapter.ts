@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import Groq from 'groq-sdk';
 import type { ChatCompletionCreateParamsStreaming } from 'groq-sdk/resources/chat/completions';
 import type { Environment } from '../config/environment.js';
+import { upstreamFetch } from './upstream-fetch.js';
 import { OpenAiCompatibleAdapter, inspectSdkError, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
 
 @Injectable()
@@ -18,7 +19,12 @@ export class GroqAdapter extends OpenAiCompatibleAdapter {
     const apiKey = config.get('GROQ_API_KEY', { infer: true });
     // The gateway does its own fallback: SDK retries would only delay it.
     this.client = apiKey
-      ? new Groq({ apiKey, baseURL: config.get('GROQ_BASE_URL', { infer: true }) ?? null, maxRetries: 0 })
+      ? new Groq({
+          apiKey,
+          baseURL: config.get('GROQ_BASE_URL', { infer: true }) ?? null,
+          maxRetries: 0,
+          fetch: upstreamFetch as unknown as typeof fetch,
+        })
       : null;
   }
 

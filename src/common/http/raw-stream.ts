@@ -4,11 +4,18 @@ import type { FastifyReply } from 'fastify';
 /**
  * A streamed response written straight to the socket: every write waits for `drain` when the
  * client reads slowly (backpressure), and a keep-alive text is sent whenever nothing else was
- * written for `keepaliveMs`.
+ * written for `keepaliveMs`. Writes made in the same tick (the frames of one upstream read) are
+ * corked into one socket write.
  */
 export class RawStream {
   private readonly res: ServerResponse;
   private readonly keepalive: NodeJS.Timeout | null;
+  private corked = false;
+  private readonly uncork = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
+  };
 
   constructor(reply: FastifyReply, contentType: string, options: { keepaliveMs?: number; keepaliveText?: string } = {}) {
     this.res = reply.raw;
@@ -39,6 +46,11 @@ export class RawStream {
   async write(text: string): Promise<void> {
     if (!this.open) return;
     this.keepalive?.refresh();
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(this.uncork);
+    }
     if (this.res.write(text)) return;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -53,6 +65,7 @@ export class RawStream {
 
   end(): void {
     this.stopKeepalive();
+    this.uncork();
     if (this.open) this.res.end();
   }
 
@@ -63,6 +76,7 @@ export class RawStream {
    */
   destroy(): void {
     this.stopKeepalive();
+    this.uncork();
     setImmediate(() => {
       const socket = this.res.socket;
       if (!socket || socket.writableLength === 0) return this.res.destroy();
