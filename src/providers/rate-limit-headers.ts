@@ -63,6 +63,8 @@ export function parseRateLimitHeaders(
 ): RateLimitSnapshot | null {
   const windows = new Map<string, RateLimitWindowState>();
   for (const [name, value] of headerEntries(headers)) {
+    // Cheap test first: this runs on every upstream response.
+    if (!name.startsWith('x-ratelimit-')) continue;
     const match = RATE_LIMIT_HEADER.exec(name);
     if (!match) continue;
     const [, field, resource, suffix] = match as unknown as [string, 'limit' | 'remaining' | 'reset', RateLimitResource, RateLimitWindowName | undefined];
