@@ -68,13 +68,19 @@ export class OpenAiResponseWriter {
     };
     const chunk = (choices: ChatCompletionChunkDto['choices'], usage?: CompletionUsageDto): string =>
       data({ ...base, choices, ...(usage ? { usage } : {}) });
+    // Content chunks differ only in their content: serialise the rest once per stream.
+    const head = JSON.stringify(base).slice(0, -1);
+    const contentChunk = (content: string): string =>
+      `data: ${head},"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}]}\n\n`;
     let first = true;
     try {
       for await (const event of session.events) {
         if (event.type === 'delta') {
-          const delta = first ? { role: 'assistant' as const, content: event.content } : { content: event.content };
+          const frame = first
+            ? chunk([{ index: 0, delta: { role: 'assistant', content: event.content }, finish_reason: null }])
+            : contentChunk(event.content);
           first = false;
-          await out.write(chunk([{ index: 0, delta, finish_reason: null }]));
+          await out.write(frame);
         } else {
           let tail = chunk([{ index: 0, delta: {}, finish_reason: event.finishReason }]);
           if (includeUsage) tail += chunk([], toUsage(event.usage));
