@@ -7,7 +7,8 @@ async function bootstrap(): Promise<void> {
   // A .env file fills in what the environment does not set.
   if (existsSync('.env')) process.loadEnvFile('.env');
   const { app, environment } = await createApp();
-  await app.listen(environment.PORT, environment.HOST);
+  // A deep accept queue: a burst of thousands of new streams must not overflow Node's default 511.
+  await app.listen(environment.PORT, environment.HOST, 4096);
   Logger.log(`Listening on ${await app.getUrl()} (Swagger UI at /docs)`, 'Gateway');
 }
 

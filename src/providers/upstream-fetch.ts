@@ -72,7 +72,7 @@ function toHeaderRecord(headers: unknown): Record<string, string> {
     });
     return record;
   }
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+  for (const [name, value] of Object.entries(headers as Record<string, string | number | undefined | null>)) {
     if (value !== undefined && value !== null) record[name] = String(value);
   }
   return record;

@@ -404,3 +404,44 @@ describe('lifecycle', () => {
     ]);
   });
 });
+
+describe('stream stats (for load tests)', () => {
+  it('counts streams open now, the peak, and those the client left', async () => {
+    sim.setBehaviour('groq', 'stall', { kind: 'stall-after-first-token' });
+    const controllers = [new AbortController(), new AbortController()];
+    const streams = await Promise.all(
+      controllers.map((controller) =>
+        groq.chat.completions.create({ model: 'stall', messages, stream: true }, { signal: controller.signal }),
+      ),
+    );
+    await groqStream('m');
+    await groq.chat.completions.create({ model: 'm', messages }); // not streamed: not counted
+    await sim.waitFor(() => sim.streamStats().open === 2);
+
+    expect(sim.streamStats()).toEqual({ open: 2, peakOpen: 3, started: 3, aborted: 0 });
+
+    for (const controller of controllers) controller.abort();
+    for (const stream of streams) for await (const _ of stream);
+    await sim.waitFor(() => sim.streamStats().open === 0);
+    expect(sim.streamStats()).toEqual({ open: 0, peakOpen: 3, started: 3, aborted: 2 });
+
+    sim.resetStreamStats();
+    expect(sim.streamStats()).toEqual({ open: 0, peakOpen: 0, started: 0, aborted: 0 });
+  });
+
+  it('recordRequests: false keeps no requests but still counts streams', async () => {
+    const own = new ProviderSimulator({ recordRequests: false });
+    await own.start();
+    try {
+      const client = new Groq({ apiKey: 'test-key', baseURL: own.groqBaseUrl, maxRetries: 0 });
+      const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
+      for await (const _ of stream);
+
+      expect(own.requests).toEqual([]);
+      await own.waitFor(() => own.streamStats().open === 0);
+      expect(own.streamStats()).toMatchObject({ started: 1, peakOpen: 1, aborted: 0 });
+    } finally {
+      await own.stop();
+    }
+  });
+});

@@ -59,6 +59,26 @@ export interface SimulatorOptions {
   models?: Partial<Record<ProviderName, string[]>>;
   /** Called for each chat request once its behaviour is chosen (e.g. for logging). */
   onRequest?: (request: RecordedRequest, behaviour: Behaviour) => void;
+  /**
+   * Keep every chat request in {@link ProviderSimulator.requests} (default true). A long load
+   * test turns this off so the simulator's memory stays flat; {@link ProviderSimulator.streamStats}
+   * still counts.
+   */
+  recordRequests?: boolean;
+  /** The listen backlog (default Node's 511); a load test that connects by the thousand raises it. */
+  backlog?: number;
+}
+
+/** Streamed chat requests (`stream: true`), counted from the parsed body until the response closes. */
+export interface StreamStats {
+  /** Streams whose response has not closed yet. */
+  open: number;
+  /** The most streams open at once since the last reset. */
+  peakOpen: number;
+  /** Streams received since the last reset. */
+  started: number;
+  /** Streams the client went away from before the end, since the last reset. */
+  aborted: number;
 }
 
 export const DEFAULT_CONTENT: readonly string[] = ['Hello', ' from', ' the', ' simulator'];
@@ -81,6 +101,7 @@ export class ProviderSimulator {
   private readonly quota = new Map<string, QuotaUsed>();
   private defaultBehaviour: Behaviour = { kind: 'ok' };
   private port: number | undefined;
+  private readonly streams: StreamStats = { open: 0, peakOpen: 0, started: 0, aborted: 0 };
 
   constructor(private readonly options: SimulatorOptions = {}) {
     // noDelay: every chunk leaves at once, so token timing is observable by the client.
@@ -97,7 +118,7 @@ export class ProviderSimulator {
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, '127.0.0.1', () => {
+      this.server.listen({ port: this.options.port ?? 0, host: '127.0.0.1', backlog: this.options.backlog }, () => {
         this.port = (this.server.address() as AddressInfo).port;
         resolve();
       });
@@ -140,13 +161,26 @@ export class ProviderSimulator {
     this.rateLimitOverrides.set(key(provider, model), headers);
   }
 
-  /** Clears behaviours, rate-limit overrides, quota counters and recorded requests. */
+  /** Clears behaviours, rate-limit overrides, quota counters, recorded requests and stream stats. */
   reset(): void {
     this.behaviours.clear();
     this.rateLimitOverrides.clear();
     this.quota.clear();
     this.defaultBehaviour = { kind: 'ok' };
     this.requests.length = 0;
+    this.resetStreamStats();
+  }
+
+  /** How many streamed responses are open now, and the most that were open at once. */
+  streamStats(): StreamStats {
+    return { ...this.streams };
+  }
+
+  /** Starts a new measurement: the peak restarts from the streams open now; the counts from 0. */
+  resetStreamStats(): void {
+    this.streams.peakOpen = this.streams.open;
+    this.streams.started = 0;
+    this.streams.aborted = 0;
   }
 
   requestsFor(provider: ProviderName, model?: string): RecordedRequest[] {
@@ -202,7 +236,7 @@ export class ProviderSimulator {
       aborted: false,
       completed: false,
     };
-    this.requests.push(record);
+    if (this.options.recordRequests !== false) this.requests.push(record);
     const behaviour = this.nextBehaviour(provider, model);
     this.options.onRequest?.(record, behaviour);
 
@@ -211,6 +245,7 @@ export class ProviderSimulator {
     const exchange = new Exchange(res, record);
     this.exchanges.add(exchange);
     res.on('close', () => this.exchanges.delete(exchange));
+    if (record.stream) this.countStream(res, record);
 
     const ctx: ResponseContext = {
       id: `chatcmpl-${randomUUID()}`,
@@ -222,6 +257,18 @@ export class ProviderSimulator {
       includeUsage: body?.stream_options?.include_usage === true,
     };
     await play(exchange, wire, ctx, behaviour, headers);
+  }
+
+  /** Registered after the Exchange's own close listener, so `record.aborted` is known by then. */
+  private countStream(res: ServerResponse, record: RecordedRequest): void {
+    const streams = this.streams;
+    streams.open += 1;
+    streams.started += 1;
+    streams.peakOpen = Math.max(streams.peakOpen, streams.open);
+    res.once('close', () => {
+      streams.open -= 1;
+      if (record.aborted) streams.aborted += 1;
+    });
   }
 
   private nextBehaviour(provider: ProviderName, model: string): Behaviour {

@@ -1,0 +1,398 @@
+// `npm run bench`: builds, then measures the built gateway against the provider simulator and
+// writes docs/benchmarks.md. See docs/benchmarks.md ("How to run") for the options.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Behaviour, StreamStats } from '../test/simulator/provider-simulator.js';
+import { checkOnce, measureSequential, openStreams, runConcurrentStreams } from './clients.js';
+import { runLoad, warmUp, type Endpoints, type LoadResult } from './load.js';
+import { BenchProcess, freePort, installCleanup, stopAll, type MemorySnapshot } from './processes.js';
+import { summariseProfile, type ProfileSummary } from './profile.js';
+import { tcpCounters, tcpDelta } from './tcp-counters.js';
+import {
+  HANGUP_WAIT_S,
+  HOW_TO_RUN,
+  renderMarkdown,
+  type HangupResult,
+  type LongStreamRun,
+  type Measurements,
+  type RunInfo,
+  type Settings,
+} from './report.js';
+import {
+  BENCH_CATALOG,
+  HANGUP_BEHAVIOUR,
+  LONG_BEHAVIOUR,
+  LONG_ANSWER,
+  LONG_STREAM_BODY,
+  MATRIX_TARGETS,
+  PER_PROVIDER_TARGETS,
+  SHORT_BEHAVIOUR,
+  TARGETS,
+} from './workload.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PROBE = pathToFileURL(join(ROOT, 'bench', 'probe.mjs')).href;
+const REDIS_NOTE = 'not run: REDIS_URL support not implemented yet';
+/** Streams still open this long after they started have failed (the ideal is 2.2 s). */
+const LONG_STREAM_DEADLINE_MS = 60_000;
+const HANGUP_FIRST_TOKEN_WAIT_MS = HANGUP_WAIT_S * 1_000;
+
+function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
+  const flag = (name: string) => argv.includes(name);
+  const value = (name: string) => {
+    const index = argv.indexOf(name);
+    return index === -1 ? undefined : argv[index + 1];
+  };
+  const known = new Set(['--quick', '--profile', '--runs', '--out']);
+  argv.forEach((arg, index) => {
+    const isValue = index > 0 && ['--runs', '--out'].includes(argv[index - 1]!);
+    if (!isValue && !known.has(arg)) throw new Error(`unknown option ${arg}; the options are --quick, --runs N, --out FILE, --profile`);
+  });
+  const quick = flag('--quick');
+  const number = (raw: string | undefined, fallback: number, name: string) => {
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = Number(raw);
+    if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`${name} must be a non-negative number, not ${JSON.stringify(raw)}`);
+    return parsed;
+  };
+  const list = (raw: string | undefined, fallback: number[], name: string) =>
+    raw ? raw.split(',').map((item) => number(item.trim(), Number.NaN, name)).filter((item) => item > 0) : fallback;
+
+  const connections = list(env.BENCH_CONNECTIONS, [1, 10, 50, 200], 'BENCH_CONNECTIONS');
+  const settings: Settings = {
+    quick,
+    runs: Math.max(1, Math.floor(number(value('--runs') ?? env.BENCH_RUNS, 1, '--runs'))),
+    durationS: number(env.BENCH_DURATION, quick ? 1 : 6, 'BENCH_DURATION'),
+    warmupS: number(env.BENCH_WARMUP, quick ? 0.5 : 1.5, 'BENCH_WARMUP'),
+    connections,
+    referenceConnections: connections.includes(50) ? 50 : Math.max(...connections),
+    sequentialRequests: Math.floor(number(env.BENCH_SEQUENTIAL, quick ? 200 : 1_000, 'BENCH_SEQUENTIAL')),
+    streams: list(env.BENCH_STREAMS, quick ? [100] : [100, 500, 1_000], 'BENCH_STREAMS'),
+    hangupStreams: Math.floor(number(env.BENCH_HANGUP_STREAMS, quick ? 100 : 1_000, 'BENCH_HANGUP_STREAMS')),
+    out: value('--out') ?? (quick ? null : join(ROOT, 'docs', 'benchmarks.md')),
+    profile: flag('--profile'),
+  };
+  if (settings.durationS <= 0) throw new Error('BENCH_DURATION must be above 0');
+  return settings;
+}
+
+function describeRun(command: string): RunInfo {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  let commit = 'unknown';
+  try {
+    const changed = git('status', '--porcelain').split('\n').filter(Boolean);
+    const srcChanged = changed.some((line) => line.slice(3).startsWith('src/'));
+    commit = `${git('rev-parse', '--short', 'HEAD')}${changed.length ? ` (dirty${srcChanged ? ': src/ has uncommitted changes' : ', src/ clean'})` : ''}`;
+  } catch {
+    // not a git checkout
+  }
+  let os = `${osType()} ${release()}`;
+  try {
+    const pretty = /^PRETTY_NAME="?(.*?)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1];
+    if (pretty) os = `${pretty}, ${os}`;
+  } catch {
+    // no /etc/os-release
+  }
+  let openFilesLimit = 'unknown';
+  try {
+    openFilesLimit = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
+  } catch {
+    // no sh
+  }
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    commit,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: totalmem() / 1024 ** 3,
+    node: process.version,
+    os,
+    loadAverage: loadavg().map((value) => value.toFixed(2)).join(' / '),
+    openFilesLimit,
+    command,
+  };
+}
+
+/** Only what the gateway and the simulator need: no keys, .env or gateway settings of the caller leak in. */
+function baseEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
+}
+
+async function startSimulator(logDir: string): Promise<{ process: BenchProcess; origin: string; groqBaseUrl: string; cerebrasBaseUrl: string }> {
+  const sim = BenchProcess.start(
+    'simulator',
+    ['--import', 'tsx', '--import', PROBE, join(ROOT, 'bench', 'simulator-process.ts')],
+    baseEnv(),
+    join(logDir, 'simulator.log'),
+  );
+  const ready = await sim.waitForMessage(
+    (message): message is { op: 'sim:ready'; groqBaseUrl: string; cerebrasBaseUrl: string } => (message as { op?: string } | null)?.op === 'sim:ready',
+    30_000,
+  );
+  return { process: sim, origin: new URL(ready.groqBaseUrl).origin, groqBaseUrl: ready.groqBaseUrl, cerebrasBaseUrl: ready.cerebrasBaseUrl };
+}
+
+async function startGateway(logDir: string, sim: { groqBaseUrl: string; cerebrasBaseUrl: string }): Promise<{ process: BenchProcess; origin: string }> {
+  const modelsFile = join(logDir, 'models.json');
+  writeFileSync(modelsFile, JSON.stringify(BENCH_CATALOG, null, 2));
+  const port = await freePort();
+  const gateway = BenchProcess.start(
+    'gateway',
+    // --expose-gc only lets the probe collect before a memory snapshot; nothing else calls gc().
+    ['--expose-gc', '--import', PROBE, join(ROOT, 'dist', 'main.js')],
+    {
+      ...baseEnv(),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      GROQ_API_KEY: 'bench-not-a-key',
+      CEREBRAS_API_KEY: 'bench-not-a-key',
+      GROQ_BASE_URL: sim.groqBaseUrl,
+      CEREBRAS_BASE_URL: sim.cerebrasBaseUrl,
+      MODELS_FILE: modelsFile,
+    },
+    join(logDir, 'gateway.log'),
+  );
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (!gateway.running) throw new Error(`the gateway exited at start-up:\n${gateway.logTail()}`);
+    const ready = await fetch(`${origin}/health/ready`).then((response) => response.ok).catch(() => false);
+    if (ready) return { process: gateway, origin };
+    if (Date.now() > deadline) throw new Error(`the gateway was not ready within 30 s:\n${gateway.logTail()}`);
+    await sleep(100);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Simulator {
+  process: BenchProcess;
+  origin: string;
+  groqBaseUrl: string;
+  cerebrasBaseUrl: string;
+}
+
+interface Gateway {
+  process: BenchProcess;
+  origin: string;
+}
+
+const setBehaviour = (sim: Simulator, behaviour: Behaviour) => sim.process.call('sim:behaviour', { behaviour });
+const streamStats = (sim: Simulator) => sim.process.call<StreamStats>('sim:streams');
+
+/** One request of each kind must be a whole answer before any load is measured. */
+async function checkAnswers(sim: Simulator, gateway: Gateway): Promise<void> {
+  for (const name of [...MATRIX_TARGETS, ...PER_PROVIDER_TARGETS]) {
+    const target = TARGETS[name];
+    const check = await checkOnce(target.via === 'gateway' ? gateway.origin : sim.origin, target);
+    if (!check.ok) throw new Error(`${target.label} does not answer correctly (HTTP ${check.status}):\n${check.body.slice(0, 2_000)}`);
+  }
+}
+
+/** The autocannon matrix, `settings.runs` times over. */
+async function shortRuns(settings: Settings, sim: Simulator, gateway: Gateway): Promise<LoadResult[][]> {
+  const endpoints: Endpoints = { gateway: gateway.origin, simulator: sim.origin, gatewayProcess: gateway.process, simulatorProcess: sim.process };
+  const warmupS = Math.max(1, 2 * settings.warmupS);
+  console.log(`warming the gateway up: each request kind for ${warmupS} s at 10 connections`);
+  for (const name of [...MATRIX_TARGETS, ...PER_PROVIDER_TARGETS]) {
+    if (TARGETS[name].via === 'gateway') await warmUp(TARGETS[name], gateway.origin, 10, warmupS);
+  }
+  const runs: LoadResult[][] = [];
+  for (let run = 1; run <= settings.runs; run++) {
+    const results: LoadResult[] = [];
+    for (const connections of settings.connections) {
+      const names = connections === settings.referenceConnections ? [...MATRIX_TARGETS, ...PER_PROVIDER_TARGETS] : MATRIX_TARGETS;
+      for (const name of names) {
+        const result = await runLoad(TARGETS[name], connections, settings, endpoints);
+        results.push(result);
+        const bad = result.non2xx + result.errors + result.mismatches;
+        console.log(
+          `[run ${run}/${settings.runs}] ${TARGETS[name].label.padEnd(34)} c=${String(connections).padStart(3)} ` +
+            `${result.requestsPerSec.toFixed(0).padStart(6)} req/s  p50 ${result.latencyP50} ms  p99 ${result.latencyP99} ms  ` +
+            `cpu gw ${result.cpu.gateway.toFixed(0)}% sim ${result.cpu.simulator.toFixed(0)}% client ${result.cpu.client.toFixed(0)}%` +
+            (result.tcp?.synRetransmits ? `  ${result.tcp.synRetransmits} SYN retransmits` : '') +
+            (bad ? `  FAILED: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.mismatches} bad bodies` : ''),
+        );
+      }
+    }
+    runs.push(results);
+  }
+  return runs;
+}
+
+/** A CPU profile of the gateway under /chat SSE load at the reference connection count. */
+async function profileGateway(settings: Settings, gateway: Gateway): Promise<ProfileSummary> {
+  const dir = join(ROOT, 'bench', 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `gateway-chat-sse-c${settings.referenceConnections}.cpuprofile`);
+  console.log(`profiling the gateway: /chat SSE at ${settings.referenceConnections} connections for ${settings.durationS} s`);
+  const failed = (result: unknown) => (result as { error?: string } | null)?.error;
+  const started = await gateway.process.call('probe:profile-start');
+  if (failed(started)) throw new Error(`the gateway's CPU profile did not start: ${failed(started)}`);
+  await warmUp(TARGETS['chat-sse'], gateway.origin, settings.referenceConnections, settings.durationS);
+  const stopped = await gateway.process.call('probe:profile-stop', { path: file }, 60_000);
+  if (failed(stopped)) throw new Error(`the gateway's CPU profile could not be written: ${failed(stopped)}`);
+  return summariseProfile(file);
+}
+
+async function longStreamRuns(settings: Settings, sim: Simulator, gateway: Gateway): Promise<LongStreamRun[]> {
+  await setBehaviour(sim, LONG_BEHAVIOUR);
+  const results: LongStreamRun[] = [];
+  for (const count of settings.streams) {
+    await sleep(500);
+    const rssBeforeBytes = (await gateway.process.probe()).rssBytes;
+    await Promise.all([sim.process.call('sim:reset-streams'), gateway.process.resetProbe(), sim.process.resetProbe()]);
+    const tcpBefore = tcpCounters();
+    const clientCpu = process.cpuUsage();
+    const streams = await runConcurrentStreams(`${gateway.origin}/chat`, LONG_STREAM_BODY, count, LONG_ANSWER, LONG_STREAM_DEADLINE_MS);
+    const client = process.cpuUsage(clientCpu);
+    const [report, simulator, stats] = await Promise.all([gateway.process.probe(), sim.process.probe(), streamStats(sim)]);
+    const tcp = tcpDelta(tcpBefore, tcpCounters());
+    const cpu = {
+      gateway: (100 * report.cpuMs) / report.elapsedMs,
+      simulator: (100 * simulator.cpuMs) / simulator.elapsedMs,
+      client: (100 * (client.user + client.system)) / 1000 / streams.durationMs,
+    };
+    results.push({ streams, peakOpenUpstream: stats.peakOpen, gateway: report, rssBeforeBytes, tcp, cpu });
+    console.log(
+      `long streams: ${streams.completed}/${count} complete in ${streams.durationMs.toFixed(0)} ms, peak upstream ${stats.peakOpen}, ` +
+        `gateway RSS peak ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MB, event-loop p99 ${report.eventLoopDelayMs.p99.toFixed(1)} ms`,
+    );
+  }
+  return results;
+}
+
+async function hangupCheck(settings: Settings, sim: Simulator, gateway: Gateway): Promise<HangupResult> {
+  await setBehaviour(sim, HANGUP_BEHAVIOUR);
+  await sleep(500);
+  await sim.process.call('sim:reset-streams');
+  const cancellationsBefore = await gatewayCancellations(gateway.origin);
+  const tcpBefore = tcpCounters();
+  const started = performance.now();
+  const streams = openStreams(`${gateway.origin}/chat`, LONG_STREAM_BODY, settings.hangupStreams);
+  await streams.firstTokens(HANGUP_FIRST_TOKEN_WAIT_MS);
+  const hungUpAfterMs = performance.now() - started;
+  const before = await streamStats(sim);
+  const tcp = tcpDelta(tcpBefore, tcpCounters());
+  const closed = streams.hangUp();
+  await sleep(1_000);
+  const after = await streamStats(sim);
+  await closed;
+  const cancellationsAfter = await gatewayCancellations(gateway.origin);
+  console.log(`hang-up: ${after.open} of ${streams.total} upstream streams still open 1 s after the clients left`);
+  // Whatever is left must not outlive the benchmark's measurements: wait for it (at most 30 s).
+  const deadline = Date.now() + 30_000;
+  while ((await streamStats(sim)).open > 0 && Date.now() < deadline) await sleep(250);
+  return {
+    total: streams.total,
+    gotFirstToken: streams.gotFirstToken,
+    hungUpAfterMs,
+    startedUpstream: before.started,
+    tcp,
+    openUpstreamBefore: before.open,
+    openUpstreamAfter1s: after.open,
+    abortedUpstream: after.aborted,
+    gatewayCancellations: cancellationsBefore === null || cancellationsAfter === null ? null : cancellationsAfter - cancellationsBefore,
+  };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const settings = parseSettings(argv, process.env);
+  const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  const run = describeRun(command);
+  installCleanup();
+
+  const biggest = Math.max(...settings.streams, settings.hangupStreams);
+  const limit = Number(run.openFilesLimit);
+  // Each stream holds two sockets in the gateway (client and upstream), one in the client and one in the simulator.
+  if (Number.isFinite(limit) && limit < 2 * biggest + 1_000) {
+    console.warn(`warning: ulimit -n is ${limit}; ${biggest} streams need about ${2 * biggest + 1_000} descriptors in the gateway`);
+  }
+
+  const logDir = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-'));
+  console.log(`${command}: logs in ${logDir}`);
+  let keepLogs = false;
+  // Also on Ctrl-C, which exits from the signal handler without unwinding to the finally below.
+  process.on('exit', () => {
+    if (!keepLogs) rmSync(logDir, { recursive: true, force: true });
+  });
+  try {
+    const sim = await startSimulator(logDir);
+    let gateway = await startGateway(logDir, sim);
+    console.log(`simulator ${sim.origin} (pid ${sim.process.pid}), gateway ${gateway.origin} (pid ${gateway.process.pid})`);
+
+    await setBehaviour(sim, SHORT_BEHAVIOUR);
+    await checkAnswers(sim, gateway);
+    console.log('every request kind answers correctly; starting the short runs');
+    const runs = await shortRuns(settings, sim, gateway);
+
+    console.log(`time to first byte: ${settings.sequentialRequests} sequential requests each`);
+    const sequential =
+      settings.sequentialRequests > 0
+        ? await measureSequential(
+            { origin: sim.origin, target: TARGETS['direct-stream'] },
+            { origin: gateway.origin, target: TARGETS['chat-sse'] },
+            settings.sequentialRequests,
+            Math.min(100, settings.sequentialRequests),
+          )
+        : null;
+    const profile = settings.profile ? await profileGateway(settings, gateway) : null;
+    const afterShortRuns = await gateway.process.call<MemorySnapshot>('probe:memory');
+
+    // A fresh gateway for the streams: its memory then reflects the streams, not the short runs' history.
+    await gateway.process.stop();
+    gateway = await startGateway(logDir, sim);
+    const idle = await gateway.process.call<MemorySnapshot>('probe:memory');
+    const longStreams = await longStreamRuns(settings, sim, gateway);
+    const hangup = settings.hangupStreams > 0 ? await hangupCheck(settings, sim, gateway) : null;
+
+    const measurements: Measurements = {
+      settings,
+      run,
+      runs,
+      sequential,
+      memory: { idle, afterShortRuns },
+      profile,
+      longStreams,
+      hangup,
+      redis: REDIS_NOTE,
+    };
+    const markdown = renderMarkdown(measurements);
+    console.log(`\n${markdown}`);
+    if (settings.out) {
+      mkdirSync(dirname(settings.out), { recursive: true });
+      writeFileSync(settings.out, `${markdown}\n${HOW_TO_RUN}`);
+      console.log(`written to ${settings.out}`);
+    } else console.log('(quick run: nothing written; add --out <file> to keep it)');
+  } catch (error) {
+    keepLogs = true;
+    throw error;
+  } finally {
+    await stopAll();
+    if (keepLogs) console.error(`logs kept in ${logDir}`);
+  }
+}
+
+/** The gateway's own count of streams cancelled because the client went away. */
+async function gatewayCancellations(origin: string): Promise<number | null> {
+  try {
+    const usage = (await (await fetch(`${origin}/usage`)).json()) as { totals?: { cancellations?: number } };
+    return usage.totals?.cancellations ?? null;
+  } catch {
+    return null;
+  }
+}
+
+
+main().then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    await stopAll();
+    process.exit(1);
+  },
+);
