@@ -8,7 +8,7 @@ async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const { app, environment } = await createApp();
   // A deep accept queue: a burst of thousands of new streams must not overflow Node's default 511.
-  await app.listen(environment.PORT, environment.HOST, 4096);
+  await app.listen({ port: environment.PORT, host: environment.HOST, backlog: 4096 });
   Logger.log(`Listening on ${await app.getUrl()} (Swagger UI at /docs)`, 'Gateway');
 }
 
