@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
+import { SamplingOptionsDto } from '../../chat/dto/sampling-options.dto.js';
 import {
-  ArrayMaxSize,
   ArrayMinSize,
   Equals,
   IsArray,
@@ -9,7 +9,6 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -93,7 +92,7 @@ export class ResponseFormatDto {
 }
 
 /** OpenAI's chat-completions request, limited to what the providers behind the gateway accept. */
-export class ChatCompletionRequestDto {
+export class ChatCompletionRequestDto extends SamplingOptionsDto {
   /**
    * A model id (every deployment of it is a candidate), `provider/id` to pin one deployment,
    * or `auto` for the rotation strategy over all models.
@@ -121,44 +120,12 @@ export class ChatCompletionRequestDto {
   @Type(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto;
 
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(2)
-  temperature?: number;
-
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
-  top_p?: number;
-
-  /** Deprecated by OpenAI in favour of `max_completion_tokens`; either is accepted. */
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(131_072)
-  max_tokens?: number;
-
+  /** The same as `max_tokens`, which OpenAI deprecated; when both are sent, this one wins. */
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(131_072)
   max_completion_tokens?: number;
-
-  /** A stop sequence or up to 4 of them. */
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
-  @IsArray()
-  @ArrayMaxSize(4)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @ApiPropertyOptional({
-    // `type` keeps the built app's schema equal to the one tests see (the plugin sets it otherwise).
-    type: Array,
-    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 4 }],
-  })
-  stop?: string[];
 
   @IsOptional()
   @IsInt()
