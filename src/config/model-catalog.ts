@@ -14,6 +14,8 @@ export function deploymentKey(provider: string, id: string): string {
 /** The validated catalog in force (built-in or MODELS_FILE), fixed for the process's life. */
 export class ModelCatalog {
   readonly deployments: readonly Deployment[];
+  /** Public model ids with their deployments, in catalog order. */
+  readonly groups: ReadonlyMap<string, Deployment[]>;
 
   constructor(entries: ModelEntry[]) {
     this.deployments = entries.map((entry) => ({
@@ -21,14 +23,10 @@ export class ModelCatalog {
       key: deploymentKey(entry.provider, entry.id),
       model: entry.model ?? entry.id,
     }));
-  }
-
-  /** Public model ids with their deployments, in catalog order. */
-  get groups(): Map<string, Deployment[]> {
     const groups = new Map<string, Deployment[]>();
     for (const deployment of this.deployments) {
       groups.set(deployment.model, [...(groups.get(deployment.model) ?? []), deployment]);
     }
-    return groups;
+    this.groups = groups;
   }
 }

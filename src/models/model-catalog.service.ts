@@ -29,7 +29,7 @@ export class ModelCatalogService {
     return this.catalog.deployments;
   }
 
-  get groups(): Map<string, Deployment[]> {
+  get groups(): ReadonlyMap<string, Deployment[]> {
     return this.catalog.groups;
   }
 

@@ -64,10 +64,8 @@ export class RateLimitedError extends GatewayError {
   }
 }
 
-export class UpstreamFailedError extends GatewayError {
-  readonly status = 502;
-  readonly code = 'upstream_error';
-
+/** Every candidate was tried upstream and none answered; the body lists the attempts. */
+abstract class CandidatesFailedError extends GatewayError {
   constructor(
     message: string,
     override readonly details: { attempts: AttemptRecord[] },
@@ -76,16 +74,14 @@ export class UpstreamFailedError extends GatewayError {
   }
 }
 
-export class UpstreamTimeoutError extends GatewayError {
+export class UpstreamFailedError extends CandidatesFailedError {
+  readonly status = 502;
+  readonly code = 'upstream_error';
+}
+
+export class UpstreamTimeoutError extends CandidatesFailedError {
   readonly status = 504;
   readonly code = 'upstream_timeout';
-
-  constructor(
-    message: string,
-    override readonly details: { attempts: AttemptRecord[] },
-  ) {
-    super(message);
-  }
 }
 
 /** The client went away before the answer began; nothing is sent back. */
