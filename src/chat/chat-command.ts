@@ -33,8 +33,11 @@ export interface ChatSession {
   meta: ChatMeta;
   /** The deployment answering. */
   deployment: Deployment;
-  /** Ends after `done`, or throws StreamInterruptedError / ClientGoneError. */
-  events: AsyncIterable<ChatEvent>;
+  /**
+   * The events in batches, one per upstream read (never empty), so that what arrived together
+   * leaves in one write. Ends after `done`, or throws StreamInterruptedError / ClientGoneError.
+   */
+  events: AsyncIterable<ChatEvent[]>;
 }
 
 /** A whole answer (`stream: false`). */

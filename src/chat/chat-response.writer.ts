@@ -30,17 +30,25 @@ export class ChatResponseWriter {
       keepaliveMs: this.keepaliveMs,
       keepaliveText: ': ping\n\n',
     });
-    await out.write(sseEvent('meta', session.meta));
+    // meta leaves with the first deltas, in one write.
+    let text = sseEvent('meta', session.meta);
     try {
-      for await (const event of session.events) {
-        if (event.type === 'delta') await out.write(sseEvent('delta', { content: event.content }));
-        else await out.write(sseEvent('done', { finishReason: event.finishReason, usage: event.usage }));
+      for await (const batch of session.events) {
+        for (const event of batch) {
+          text +=
+            event.type === 'delta'
+              ? `event: delta\ndata: {"content":${JSON.stringify(event.content)}}\n\n`
+              : sseEvent('done', { finishReason: event.finishReason, usage: event.usage });
+        }
+        const flowing = out.write(text);
+        text = '';
+        if (!flowing) await out.drained();
       }
       out.end();
     } catch (error) {
       if (error instanceof ClientGoneError) return out.destroy();
       const { code, message } = describeInterruption(error, this.logger);
-      await out.write(sseEvent('error', { code, message }));
+      out.write(text + sseEvent('error', { code, message }));
       out.end();
     }
   }
@@ -49,8 +57,10 @@ export class ChatResponseWriter {
   private async text(session: ChatSession, reply: FastifyReply): Promise<void> {
     const out = new RawStream(reply, 'text/plain; charset=utf-8');
     try {
-      for await (const event of session.events) {
-        if (event.type === 'delta') await out.write(event.content);
+      for await (const batch of session.events) {
+        let text = '';
+        for (const event of batch) if (event.type === 'delta') text += event.content;
+        if (text && !out.write(text)) await out.drained();
       }
       out.end();
     } catch (error) {

@@ -38,8 +38,9 @@ interface Attempt {
 /** An attempt whose first token has arrived, with what was read so far. */
 interface OpenedAttempt extends Attempt {
   controller: AbortController;
-  iterator: AsyncIterator<UpstreamChunk>;
-  buffered: UpstreamChunk[];
+  iterator: AsyncIterator<UpstreamChunk[]>;
+  /** The batches read while waiting for the first token. */
+  buffered: UpstreamChunk[][];
   ended: boolean;
   detachClient: () => void;
 }
@@ -117,9 +118,11 @@ export class ChatService {
   async complete(command: ChatCommand, signal: AbortSignal): Promise<ChatCompletion> {
     const session = await this.start(command, signal);
     let content = '';
-    for await (const event of session.events) {
-      if (event.type === 'delta') content += event.content;
-      else return { meta: session.meta, deployment: session.deployment, content, finishReason: event.finishReason, usage: event.usage };
+    for await (const batch of session.events) {
+      for (const event of batch) {
+        if (event.type === 'delta') content += event.content;
+        else return { meta: session.meta, deployment: session.deployment, content, finishReason: event.finishReason, usage: event.usage };
+      }
     }
     throw new StreamInterruptedError('upstream_error', 'The answer ended without completing.');
   }
@@ -167,8 +170,8 @@ export class ChatService {
         controller.signal,
       );
       if (stream.rateLimit) this.tracker.recordProviderRateLimit(deployment.key, stream.rateLimit);
-      const iterator = stream.chunks[Symbol.asyncIterator]();
-      const buffered: UpstreamChunk[] = [];
+      const iterator = stream.batches[Symbol.asyncIterator]();
+      const buffered: UpstreamChunk[][] = [];
       let ended = false;
       for (;;) {
         const next = await iterator.next();
@@ -177,7 +180,7 @@ export class ChatService {
           break;
         }
         buffered.push(next.value);
-        if (next.value.content || next.value.reasoning || next.value.finishReason) break;
+        if (next.value.some((chunk) => chunk.content || chunk.reasoning || chunk.finishReason)) break;
       }
       return { ...attempt, controller, iterator, buffered, ended, detachClient };
     } catch (error) {
@@ -194,7 +197,7 @@ export class ChatService {
   }
 
   /** Relays an opened stream to the caller and settles its reservation however it ends. */
-  private async *relay(opened: OpenedAttempt, clientSignal: AbortSignal): AsyncGenerator<ChatEvent> {
+  private async *relay(opened: OpenedAttempt, clientSignal: AbortSignal): AsyncGenerator<ChatEvent[]> {
     const { deployment, controller, iterator } = opened;
     let usage: TokenUsage | undefined;
     let finishReason = 'stop';
@@ -206,32 +209,34 @@ export class ChatService {
       controller.abort();
     }, this.idleTimeoutMs);
 
-    const take = (chunk: UpstreamChunk): string | undefined => {
-      if (chunk.usage) usage = chunk.usage;
-      if (chunk.finishReason) finishReason = chunk.finishReason;
-      if (chunk.content) deliveredCharacters += chunk.content.length;
-      return chunk.content;
+    const deltas = (batch: UpstreamChunk[]): ChatEvent[] => {
+      const events: ChatEvent[] = [];
+      for (const chunk of batch) {
+        if (chunk.usage) usage = chunk.usage;
+        if (chunk.finishReason) finishReason = chunk.finishReason;
+        if (chunk.content) {
+          deliveredCharacters += chunk.content.length;
+          events.push({ type: 'delta', content: chunk.content });
+        }
+      }
+      return events;
     };
 
     try {
-      for (const chunk of opened.buffered) {
-        const content = take(chunk);
-        if (content) yield { type: 'delta', content };
-      }
+      let pending: ChatEvent[] = opened.buffered.flatMap(deltas);
       let ended = opened.ended;
       while (!ended) {
+        if (pending.length > 0) yield pending;
         idleTimer.refresh();
         const next = await iterator.next();
-        if (next.done) {
-          ended = true;
-        } else {
-          const content = take(next.value);
-          if (content) yield { type: 'delta', content };
-        }
+        if (next.done) ended = true;
+        pending = next.done ? [] : deltas(next.value);
       }
       outcome = 'completed';
       usage ??= this.estimatedUsage(opened.promptTokens, deliveredCharacters);
-      yield { type: 'done', finishReason, usage };
+      // The last deltas and `done` usually arrive in one read: they leave in one write too.
+      pending.push({ type: 'done', finishReason, usage });
+      yield pending;
     } catch (error) {
       if (clientSignal.aborted) throw new ClientGoneError();
       outcome = 'failed';

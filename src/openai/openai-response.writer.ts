@@ -74,24 +74,27 @@ export class OpenAiResponseWriter {
       `data: ${head},"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}]}\n\n`;
     let first = true;
     try {
-      for await (const event of session.events) {
-        if (event.type === 'delta') {
-          const frame = first
-            ? chunk([{ index: 0, delta: { role: 'assistant', content: event.content }, finish_reason: null }])
-            : contentChunk(event.content);
-          first = false;
-          await out.write(frame);
-        } else {
-          let tail = chunk([{ index: 0, delta: {}, finish_reason: event.finishReason }]);
-          if (includeUsage) tail += chunk([], toUsage(event.usage));
-          await out.write(tail + DONE);
+      for await (const batch of session.events) {
+        let text = '';
+        for (const event of batch) {
+          if (event.type === 'delta') {
+            text += first
+              ? chunk([{ index: 0, delta: { role: 'assistant', content: event.content }, finish_reason: null }])
+              : contentChunk(event.content);
+            first = false;
+          } else {
+            text += chunk([{ index: 0, delta: {}, finish_reason: event.finishReason }]);
+            if (includeUsage) text += chunk([], toUsage(event.usage));
+            text += DONE;
+          }
         }
+        if (!out.write(text)) await out.drained();
       }
       out.end();
     } catch (error) {
       if (error instanceof ClientGoneError) return out.destroy();
       const { code, message } = describeInterruption(error, this.logger);
-      await out.write(data({ error: { message, type: 'api_error', code, param: null } }));
+      out.write(data({ error: { message, type: 'api_error', code, param: null } }));
       out.end();
     }
   }

@@ -62,7 +62,7 @@ async function open(adapter: TestAdapter, signal = new AbortController().signal)
 
 async function drain(stream: UpstreamStream): Promise<UpstreamChunk[]> {
   const chunks: UpstreamChunk[] = [];
-  for await (const chunk of stream.chunks) chunks.push(chunk);
+  for await (const batch of stream.batches) chunks.push(...batch);
   return chunks;
 }
 
@@ -122,6 +122,14 @@ describe('OpenAiCompatibleAdapter', () => {
       ]);
     });
 
+    it('batches the frames of one network read together, one batch per read', async () => {
+      const frame = (content: string) => sse({ choices: [{ delta: { content } }] });
+      const stream = await open(answering(bytes(frame('a') + frame('b'), frame('c'), ': ping\n\n', frame('d') + sse('[DONE]'))));
+      const batches: unknown[] = [];
+      for await (const batch of stream.batches) batches.push(batch);
+      expect(batches).toEqual([[{ content: 'a' }, { content: 'b' }], [{ content: 'c' }], [{ content: 'd' }]]);
+    });
+
     it('decodes top-level usage on a chunk without choices', async () => {
       const body = sse({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 3 } }, '[DONE]');
       expect(await drain(await open(answering(body)))).toEqual([
@@ -168,6 +176,18 @@ describe('OpenAiCompatibleAdapter', () => {
 
     it('throws a protocol error on a chunk that is not JSON', async () => {
       const error = await upstreamError(drain(await open(answering(sse('{"choices": [', '[DONE]')))));
+      expect(error.kind).toBe('protocol');
+    });
+
+    it('relays the good frames of a read before a bad frame in the same read, then throws', async () => {
+      const stream = await open(answering(sse({ choices: [{ delta: { content: 'kept' } }] }, '{"choices": [', '[DONE]')));
+      const received: unknown[] = [];
+      const error = await upstreamError(
+        (async () => {
+          for await (const batch of stream.batches) received.push(...batch);
+        })(),
+      );
+      expect(received).toEqual([{ content: 'kept' }]);
       expect(error.kind).toBe('protocol');
     });
 

@@ -8,7 +8,7 @@ import {
   type RateLimitSnapshot,
   type RateLimitWindowName,
 } from './rate-limit-headers.js';
-import { decodeSseData } from './sse-decoder.js';
+import { SseDataDecoder } from './sse-decoder.js';
 
 /** The part of a fetch Response the adapters read (undici and node-fetch both fit). */
 export interface RawResponse {
@@ -36,6 +36,15 @@ export function inspectSdkError(error: unknown, sdk: SdkErrorClasses): SdkFailur
     return { type: 'http', status: error.status, body: error.error, headers: error.headers as HeaderSource };
   }
   return { type: 'connection' };
+}
+
+/** What one network read held. */
+interface DecodedRead {
+  batch: UpstreamChunk[];
+  /** The end marker was read. */
+  finished: boolean;
+  /** A frame that failed; the good frames before it are relayed first. */
+  error?: UpstreamError;
 }
 
 interface WireChunk {
@@ -94,19 +103,25 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
     }
     const rateLimit = parseRateLimitHeaders(response.headers, this.unsuffixedWindows, Date.now());
     if (!response.body) throw new UpstreamError('connection', `${this.name} sent no response body`);
-    return { rateLimit, chunks: this.readChunks(response.body, signal) };
+    return { rateLimit, batches: this.readBatches(response.body, signal) };
   }
 
-  private async *readChunks(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<UpstreamChunk> {
+  private async *readBatches(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<UpstreamChunk[]> {
+    const decoder = new SseDataDecoder();
     let finished = false;
     try {
-      for await (const data of decodeSseData(body)) {
+      for await (const bytes of body) {
         if (finished) continue; // drain to the end so the connection can be reused
-        if (data === '[DONE]') {
-          finished = true;
-          continue;
-        }
-        yield this.toChunk(this.parseFrame(data));
+        const read = this.decodeRead(decoder.push(bytes));
+        if (read.batch.length > 0) yield read.batch;
+        if (read.error) throw read.error;
+        finished = read.finished;
+      }
+      if (!finished) {
+        const read = this.decodeRead(decoder.end());
+        if (read.batch.length > 0) yield read.batch;
+        if (read.error) throw read.error;
+        finished = read.finished;
       }
     } catch (error) {
       if (error instanceof UpstreamError) throw error;
@@ -115,6 +130,20 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
     }
     if (signal.aborted) throw new UpstreamError('aborted', `${this.name} request aborted`);
     if (!finished) throw new UpstreamError('connection', `${this.name} stream ended before its end marker`);
+  }
+
+  /** The chunks of one read's frames, up to the end marker or the first bad frame. */
+  private decodeRead(frames: string[]): DecodedRead {
+    const batch: UpstreamChunk[] = [];
+    for (const data of frames) {
+      if (data === '[DONE]') return { batch, finished: true };
+      try {
+        batch.push(this.toChunk(this.parseFrame(data)));
+      } catch (error) {
+        return { batch, finished: false, error: error as UpstreamError };
+      }
+    }
+    return { batch, finished: false };
   }
 
   private parseFrame(data: string): WireChunk {

@@ -36,8 +36,12 @@ export interface UpstreamChunk {
 export interface UpstreamStream {
   /** What the response headers said about the provider's limits. */
   rateLimit: RateLimitSnapshot | null;
-  /** Ends normally only after the provider's end marker; throws UpstreamError otherwise. */
-  chunks: AsyncIterable<UpstreamChunk>;
+  /**
+   * The decoded frames, one batch per network read (never empty), so that the frames that
+   * arrived together are relayed together. Ends normally only after the provider's end marker;
+   * throws UpstreamError otherwise.
+   */
+  batches: AsyncIterable<UpstreamChunk[]>;
 }
 
 /**

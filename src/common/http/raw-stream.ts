@@ -2,20 +2,14 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 /**
- * A streamed response written straight to the socket: every write waits for `drain` when the
- * client reads slowly (backpressure), and a keep-alive text is sent whenever nothing else was
- * written for `keepaliveMs`. Writes made in the same tick (the frames of one upstream read) are
- * corked into one socket write.
+ * A streamed response written straight to the socket. Callers write each batch of frames as one
+ * string (one socket write per upstream read) and wait for `drained()` when `write` says the
+ * client reads slowly (backpressure). A keep-alive text is sent whenever nothing else was
+ * written for `keepaliveMs`.
  */
 export class RawStream {
   private readonly res: ServerResponse;
   private readonly keepalive: NodeJS.Timeout | null;
-  private corked = false;
-  private readonly uncork = (): void => {
-    if (!this.corked) return;
-    this.corked = false;
-    this.res.uncork();
-  };
 
   constructor(reply: FastifyReply, contentType: string, options: { keepaliveMs?: number; keepaliveText?: string } = {}) {
     this.res = reply.raw;
@@ -42,17 +36,17 @@ export class RawStream {
     return !this.res.destroyed && !this.res.writableEnded;
   }
 
-  /** Writes and, if the socket buffer is full, waits until it drains or the client leaves. */
-  async write(text: string): Promise<void> {
-    if (!this.open) return;
+  /** Writes; false when the socket buffer is full and the caller should wait for `drained()`. */
+  write(text: string): boolean {
+    if (!this.open) return true;
     this.keepalive?.refresh();
-    if (!this.corked) {
-      this.corked = true;
-      this.res.cork();
-      process.nextTick(this.uncork);
-    }
-    if (this.res.write(text)) return;
-    await new Promise<void>((resolve) => {
+    return this.res.write(text);
+  }
+
+  /** Resolves when the socket buffer has drained or the client has gone. */
+  drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (!this.open) return resolve();
       const done = () => {
         this.res.off('drain', done);
         this.res.off('close', done);
@@ -65,18 +59,16 @@ export class RawStream {
 
   end(): void {
     this.stopKeepalive();
-    this.uncork();
     if (this.open) this.res.end();
   }
 
   /**
    * Resets the connection, so a client cannot mistake a cut answer for a complete one. What was
-   * already written goes out first: Node flushes corked writes on a later tick, and a socket
-   * destroyed before that would lose the status line and the content sent so far.
+   * already written goes out first: a socket destroyed in the same tick as the first write
+   * would lose the status line and the content sent so far.
    */
   destroy(): void {
     this.stopKeepalive();
-    this.uncork();
     setImmediate(() => {
       const socket = this.res.socket;
       if (!socket || socket.writableLength === 0) return this.res.destroy();
