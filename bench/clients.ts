@@ -84,35 +84,34 @@ export async function checkOnce(origin: string, target: Target, timeoutMs = 10_0
   return { ok: !error && status === 200 && target.verify(body), status, body: error ? `${error}: ${body}` : body };
 }
 
-export interface SequentialResult {
-  direct: Timing[];
-  gateway: Timing[];
-}
+export type SequentialSide = 'direct' | 'baseline' | 'gateway';
+export type SequentialResult = Record<SequentialSide, Timing[]>;
 
 /**
- * `count` requests one after the other to each of the two targets, alternating (so drift on a
- * shared machine hits both alike), each over its own kept-alive connection, after `warmup` each.
+ * `count` requests one after the other to each side, taking turns in a rotating order (so drift
+ * on a shared machine hits every side alike), each side over its own kept-alive connection,
+ * after `warmup` each.
  */
 export async function measureSequential(
-  direct: { origin: string; target: Target },
-  gateway: { origin: string; target: Target },
+  sides: Record<SequentialSide, { origin: string; target: Target }>,
   count: number,
   warmup: number,
   timeoutMs = 10_000,
 ): Promise<SequentialResult> {
-  const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })] as const;
-  const result: SequentialResult = { direct: [], gateway: [] };
+  const names = Object.keys(sides) as SequentialSide[];
+  const agents = new Map(names.map((name) => [name, new Agent({ keepAlive: true, maxSockets: 1 })]));
+  const result: SequentialResult = { direct: [], baseline: [], gateway: [] };
   try {
     for (let i = 0; i < warmup + count; i++) {
-      const order = i % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
-      for (const which of order) {
-        const { origin, target } = which === 'direct' ? direct : gateway;
-        const timing = await timeOne(origin, target, agents[which === 'direct' ? 0 : 1], timeoutMs);
-        if (i >= warmup) result[which].push(timing);
+      for (let turn = 0; turn < names.length; turn++) {
+        const name = names[(i + turn) % names.length]!;
+        const { origin, target } = sides[name];
+        const timing = await timeOne(origin, target, agents.get(name)!, timeoutMs);
+        if (i >= warmup) result[name].push(timing);
       }
     }
   } finally {
-    for (const agent of agents) agent.destroy();
+    for (const agent of agents.values()) agent.destroy();
   }
   return result;
 }

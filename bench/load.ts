@@ -39,8 +39,10 @@ export interface LoadResult {
 export interface Endpoints {
   gateway: string;
   simulator: string;
+  baseline: string;
   gatewayProcess: BenchProcess;
   simulatorProcess: BenchProcess;
+  baselineProcess: BenchProcess;
 }
 
 function attack(target: Target, origin: string, connections: number, durationS: number, verify: boolean) {
@@ -58,11 +60,13 @@ function attack(target: Target, origin: string, connections: number, durationS: 
 }
 
 export async function runLoad(target: Target, connections: number, settings: LoadSettings, endpoints: Endpoints): Promise<LoadResult> {
-  const origin = target.via === 'gateway' ? endpoints.gateway : endpoints.simulator;
+  const origin = endpoints[target.via === 'direct' ? 'simulator' : target.via];
+  // The process between the client and the simulator: its CPU is the "gw" column.
+  const middle = target.via === 'baseline' ? endpoints.baselineProcess : endpoints.gatewayProcess;
   if (settings.warmupS > 0) await attack(target, origin, connections, settings.warmupS, false);
   await settle();
 
-  await Promise.all([endpoints.gatewayProcess.resetProbe(), endpoints.simulatorProcess.resetProbe()]);
+  await Promise.all([middle.resetProbe(), endpoints.simulatorProcess.resetProbe()]);
   const clientCpu = process.cpuUsage();
   const tcpBefore = tcpCounters();
   const started = performance.now();
@@ -70,7 +74,7 @@ export async function runLoad(target: Target, connections: number, settings: Loa
   const elapsedMs = performance.now() - started;
   const client = process.cpuUsage(clientCpu);
   const tcp = tcpDelta(tcpBefore, tcpCounters());
-  const [gateway, simulator] = await Promise.all([endpoints.gatewayProcess.probe(), endpoints.simulatorProcess.probe()]);
+  const [gateway, simulator] = await Promise.all([middle.probe(), endpoints.simulatorProcess.probe()]);
   await settle();
 
   const requests = result['2xx'] + result.non2xx;
@@ -95,8 +99,8 @@ export async function runLoad(target: Target, connections: number, settings: Loa
       client: percent((client.user + client.system) / 1000, elapsedMs),
     },
     cpuPerRequestUs: {
-      // A direct run does not go through the gateway: its CPU there is idle noise.
-      gateway: target.via === 'gateway' ? perRequest(gateway.cpuMs) : 0,
+      // A direct run goes through neither the gateway nor the bare proxy: its CPU there is idle noise.
+      gateway: target.via === 'direct' ? 0 : perRequest(gateway.cpuMs),
       simulator: perRequest(simulator.cpuMs),
     },
     gatewayEventLoopP99: gateway.eventLoopDelayMs.p99,

@@ -1,5 +1,5 @@
 // Turns the measurements into the targets' verdicts and into docs/benchmarks.md (also printed).
-import type { StreamsResult, Timing } from './clients.js';
+import type { SequentialResult, StreamsResult, Timing } from './clients.js';
 import type { LoadResult } from './load.js';
 import type { MemorySnapshot, ProbeReport } from './processes.js';
 import type { ProfileSummary } from './profile.js';
@@ -68,7 +68,7 @@ export interface Measurements {
   run: RunInfo;
   /** Every short run, per repetition. */
   runs: LoadResult[][];
-  sequential: { direct: Timing[]; gateway: Timing[] } | null;
+  sequential: SequentialResult | null;
   /** The gateway's memory after a full GC: freshly started, and after the short runs (a leak shows here). */
   memory: { idle: MemorySnapshot; afterShortRuns: MemorySnapshot };
   profile: ProfileSummary | null;
@@ -132,23 +132,30 @@ function baselineOf(target: TargetName): TargetName {
   return TARGETS[target].streamed ? 'direct-stream' : 'direct-json';
 }
 
+type Spread = { p50: number; p99: number };
+
 export interface SequentialSummary {
   count: number;
   failures: number;
-  ttfb: { direct: { p50: number; p99: number }; gateway: { p50: number; p99: number } };
-  total: { direct: { p50: number; p99: number }; gateway: { p50: number; p99: number } };
+  ttfb: Record<keyof SequentialResult, Spread>;
+  total: Record<keyof SequentialResult, Spread>;
 }
 
-export function summariseSequential(sequential: NonNullable<Measurements['sequential']>): SequentialSummary {
-  const stat = (timings: Timing[], pick: (timing: Timing) => number) => {
+export function summariseSequential(sequential: SequentialResult): SequentialSummary {
+  const stat = (timings: Timing[], pick: (timing: Timing) => number): Spread => {
     const values = timings.filter((timing) => timing.ok).map(pick);
     return { p50: percentile(values, 50), p99: percentile(values, 99) };
   };
+  const of = (pick: (timing: Timing) => number) => ({
+    direct: stat(sequential.direct, pick),
+    baseline: stat(sequential.baseline, pick),
+    gateway: stat(sequential.gateway, pick),
+  });
   return {
     count: sequential.gateway.length,
-    failures: [...sequential.direct, ...sequential.gateway].filter((timing) => !timing.ok).length,
-    ttfb: { direct: stat(sequential.direct, (t) => t.ttfbMs), gateway: stat(sequential.gateway, (t) => t.ttfbMs) },
-    total: { direct: stat(sequential.direct, (t) => t.totalMs), gateway: stat(sequential.gateway, (t) => t.totalMs) },
+    failures: Object.values(sequential).flat().filter((timing) => !timing.ok).length,
+    ttfb: of((timing) => timing.ttfbMs),
+    total: of((timing) => timing.totalMs),
   };
 }
 
@@ -159,11 +166,15 @@ export function evaluateTargets(data: Measurements, cells: LoadResult[]): Target
 
   const chat = cellOf(cells, 'chat-sse', at);
   const direct = cellOf(cells, 'direct-stream', at);
+  const proxy = cellOf(cells, 'baseline-stream', at);
   const ratio = chat && direct ? chat.requestsPerSec / direct.requestsPerSec : Number.NaN;
   rows.push({
     target: `\`/chat\` SSE req/s at ${at} connections, ratio to direct`,
     goal: '>= 25%',
-    measured: chat && direct ? `${pct(ratio)} (${int(chat.requestsPerSec)} vs ${int(direct.requestsPerSec)} req/s)${clean(chat) ? '' : ', with failed responses'}` : 'n/a',
+    measured: chat && direct
+      ? `${pct(ratio)} (${int(chat.requestsPerSec)} vs ${int(direct.requestsPerSec)} req/s)${clean(chat) ? '' : ', with failed responses'}` +
+        (proxy ? `; bare Node proxy ${pct(proxy.requestsPerSec / direct.requestsPerSec)}` : '')
+      : 'n/a',
     verdict: verdict(!!(chat && direct), ratio >= 0.25 && clean(chat) && clean(direct)),
   });
 
@@ -172,7 +183,10 @@ export function evaluateTargets(data: Measurements, cells: LoadResult[]): Target
   rows.push({
     target: 'added latency at 1 connection, p50 / p99 (streamed `/chat`, whole response, sequential client)',
     goal: '<= 0.5 ms / <= 1.5 ms',
-    measured: addedTotal ? `${ms(addedTotal.p50)} ms / ${ms(addedTotal.p99)} ms` : 'n/a',
+    measured: addedTotal
+      ? `${ms(addedTotal.p50)} ms / ${ms(addedTotal.p99)} ms; bare Node proxy ` +
+        `${ms(seq!.total.baseline.p50 - seq!.total.direct.p50)} ms / ${ms(seq!.total.baseline.p99 - seq!.total.direct.p99)} ms`
+      : 'n/a',
     verdict: verdict(!!seq, !!addedTotal && seq!.failures === 0 && addedTotal.p50 <= 0.5 && addedTotal.p99 <= 1.5),
   });
   const addedTtfb = seq ? { p50: seq.ttfb.gateway.p50 - seq.ttfb.direct.p50, p99: seq.ttfb.gateway.p99 - seq.ttfb.direct.p99 } : null;
@@ -230,7 +244,7 @@ function table(header: string[], rows: string[][]): string {
 function matrixTable(cells: LoadResult[]): string {
   const rows = cells.map((cell) => {
     const target = TARGETS[cell.target];
-    const base = target.via === 'gateway' ? cellOf(cells, baselineOf(cell.target), cell.connections) : undefined;
+    const base = target.via !== 'direct' ? cellOf(cells, baselineOf(cell.target), cell.connections) : undefined;
     const problems = cell.non2xx + cell.errors + cell.mismatches;
     return [
       target.label,
@@ -243,7 +257,7 @@ function matrixTable(cells: LoadResult[]): string {
       `${cell.errors}${cell.timeouts ? ` (${cell.timeouts} timeouts)` : ''}`,
       String(cell.mismatches),
       `${cell.cpu.gateway.toFixed(0)} / ${cell.cpu.simulator.toFixed(0)} / ${cell.cpu.client.toFixed(0)}`,
-      target.via === 'gateway' ? int(cell.cpuPerRequestUs.gateway) : '',
+      target.via !== 'direct' ? int(cell.cpuPerRequestUs.gateway) : '',
       cell.tcp ? `${cell.tcp.listenOverflows} / ${cell.tcp.synRetransmits}` : 'n/a',
       problems ? 'NO' : 'yes',
     ];
@@ -306,7 +320,9 @@ export function renderMarkdown(data: Measurements): string {
       '(streamed rows against the direct stream, non-streamed against the direct non-stream). Every response body is checked ' +
       '(all 20 deltas and `event: done` / `[DONE]`, or the whole text); "bad body" counts those that were not whole. ' +
       'Accept-queue overflows and SYN retransmits (kernel counters, summed over the runs) each cost a connection a second or more. ' +
-      'CPU is % of one core during the measured part: gateway / simulator / load generator (2 cores = 200%). ' +
+      'CPU is % of one core during the measured part: gateway / simulator / load generator (2 cores = 200%); in the ' +
+      '"bare Node proxy" rows the first figure and "gw CPU µs/req" are that proxy\'s (`bench/baseline-proxy.ts`: Fastify and undici ' +
+      'like the gateway, passing the simulator\'s bytes through untouched, the least a Node proxy costs on this machine). ' +
       `The per-provider rows pin the deployment (\`groq/...\`, \`cerebras/...\`). Gateway streams go upstream as streams even for \`stream: false\`. ` +
       'A p99 of seconds at 200 connections is the first request of some connections: autocannon opens all of them at once, and ' +
       'against a saturated single-threaded server some first requests wait until the run ends while the other connections keep ' +
@@ -360,24 +376,25 @@ export function renderMarkdown(data: Measurements): string {
   if (seq) {
     out.push(
       `${seq.count} requests to each side, one at a time over a kept-alive connection, timed with \`performance.now()\`: ` +
-        'TTFB until the body chunk holding the first content token; "whole response" until its end. Direct = the simulator\'s ' +
-        'Groq stream; gateway = `POST /chat` SSE. ' +
+'TTFB until the body chunk holding the first content token; "whole response" until its end. Direct = the simulator\'s ' +
+        'Groq stream; bare Node proxy = `bench/baseline-proxy.ts` (Fastify and undici like the gateway, passing the bytes through ' +
+        'untouched: the least a Node proxy pays on this machine); gateway = `POST /chat` SSE. ' +
         (seq.failures ? `**${seq.failures} responses were not whole answers.**` : 'Every response was checked whole.'),
       '',
     );
-    const row = (label: string, d: { p50: number; p99: number }, g: { p50: number; p99: number }) => [
-      label,
-      ms(d.p50, 3),
-      ms(g.p50, 3),
-      ms(g.p50 - d.p50, 3),
-      ms(d.p99, 3),
-      ms(g.p99, 3),
-      ms(g.p99 - d.p99, 3),
-    ];
+    const rows = (measure: string, spreads: SequentialSummary['ttfb']) =>
+      (['direct', 'baseline', 'gateway'] as const).map((side) => [
+        measure,
+        { direct: 'direct', baseline: 'bare Node proxy', gateway: 'gateway' }[side],
+        ms(spreads[side].p50, 3),
+        side === 'direct' ? '' : ms(spreads[side].p50 - spreads.direct.p50, 3),
+        ms(spreads[side].p99, 3),
+        side === 'direct' ? '' : ms(spreads[side].p99 - spreads.direct.p99, 3),
+      ]);
     out.push(
       table(
-        ['', 'direct p50 ms', 'gateway p50 ms', 'added p50 ms', 'direct p99 ms', 'gateway p99 ms', 'added p99 ms'],
-        [row('time to first byte', seq.ttfb.direct, seq.ttfb.gateway), row('whole response', seq.total.direct, seq.total.gateway)],
+        ['', 'via', 'p50 ms', 'added p50 ms', 'p99 ms', 'added p99 ms'],
+        [...rows('time to first byte', seq.ttfb), ...rows('whole response', seq.total)],
       ),
       '',
     );

@@ -23,6 +23,7 @@ import {
 } from './report.js';
 import {
   BENCH_CATALOG,
+  GROQ_CHAT_PATH,
   HANGUP_BEHAVIOUR,
   LONG_BEHAVIOUR,
   LONG_ANSWER,
@@ -135,6 +136,21 @@ async function startSimulator(logDir: string): Promise<{ process: BenchProcess; 
   return { process: sim, origin: new URL(ready.groqBaseUrl).origin, groqBaseUrl: ready.groqBaseUrl, cerebrasBaseUrl: ready.cerebrasBaseUrl };
 }
 
+/** The bare Node proxy (bench/baseline-proxy.ts), in front of the simulator's Groq endpoint. */
+async function startBaseline(logDir: string, sim: { origin: string }): Promise<{ process: BenchProcess; origin: string }> {
+  const baseline = BenchProcess.start(
+    'baseline',
+    ['--import', 'tsx', '--import', PROBE, join(ROOT, 'bench', 'baseline-proxy.ts')],
+    { ...baseEnv(), BASELINE_UPSTREAM_URL: `${sim.origin}${GROQ_CHAT_PATH}` },
+    join(logDir, 'baseline.log'),
+  );
+  const ready = await baseline.waitForMessage(
+    (message): message is { op: 'baseline:ready'; port: number } => (message as { op?: string } | null)?.op === 'baseline:ready',
+    30_000,
+  );
+  return { process: baseline, origin: `http://127.0.0.1:${ready.port}` };
+}
+
 async function startGateway(logDir: string, sim: { groqBaseUrl: string; cerebrasBaseUrl: string }): Promise<{ process: BenchProcess; origin: string }> {
   const modelsFile = join(logDir, 'models.json');
   writeFileSync(modelsFile, JSON.stringify(BENCH_CATALOG, null, 2));
@@ -183,22 +199,37 @@ interface Gateway {
 const setBehaviour = (sim: Simulator, behaviour: Behaviour) => sim.process.call('sim:behaviour', { behaviour });
 const streamStats = (sim: Simulator) => sim.process.call<StreamStats>('sim:streams');
 
+/** The origin each kind of target is sent to. */
+interface Origins {
+  gateway: string;
+  direct: string;
+  baseline: string;
+}
+
 /** One request of each kind must be a whole answer before any load is measured. */
-async function checkAnswers(sim: Simulator, gateway: Gateway): Promise<void> {
+async function checkAnswers(origins: Origins): Promise<void> {
   for (const name of [...MATRIX_TARGETS, ...PER_PROVIDER_TARGETS]) {
     const target = TARGETS[name];
-    const check = await checkOnce(target.via === 'gateway' ? gateway.origin : sim.origin, target);
+    const check = await checkOnce(origins[target.via], target);
     if (!check.ok) throw new Error(`${target.label} does not answer correctly (HTTP ${check.status}):\n${check.body.slice(0, 2_000)}`);
   }
 }
 
 /** The autocannon matrix, `settings.runs` times over. */
-async function shortRuns(settings: Settings, sim: Simulator, gateway: Gateway): Promise<LoadResult[][]> {
-  const endpoints: Endpoints = { gateway: gateway.origin, simulator: sim.origin, gatewayProcess: gateway.process, simulatorProcess: sim.process };
+async function shortRuns(settings: Settings, sim: Simulator, gateway: Gateway, baseline: Gateway): Promise<LoadResult[][]> {
+  const endpoints: Endpoints = {
+    gateway: gateway.origin,
+    simulator: sim.origin,
+    baseline: baseline.origin,
+    gatewayProcess: gateway.process,
+    simulatorProcess: sim.process,
+    baselineProcess: baseline.process,
+  };
   const warmupS = Math.max(1, 2 * settings.warmupS);
   console.log(`warming the gateway up: each request kind for ${warmupS} s at 10 connections`);
   for (const name of [...MATRIX_TARGETS, ...PER_PROVIDER_TARGETS]) {
-    if (TARGETS[name].via === 'gateway') await warmUp(TARGETS[name], gateway.origin, 10, warmupS);
+    const { via } = TARGETS[name];
+    if (via !== 'direct') await warmUp(TARGETS[name], via === 'gateway' ? gateway.origin : baseline.origin, 10, warmupS);
   }
   const runs: LoadResult[][] = [];
   for (let run = 1; run <= settings.runs; run++) {
@@ -323,23 +354,31 @@ async function main(): Promise<void> {
   try {
     const sim = await startSimulator(logDir);
     let gateway = await startGateway(logDir, sim);
-    console.log(`simulator ${sim.origin} (pid ${sim.process.pid}), gateway ${gateway.origin} (pid ${gateway.process.pid})`);
+    const baseline = await startBaseline(logDir, sim);
+    console.log(
+      `simulator ${sim.origin} (pid ${sim.process.pid}), gateway ${gateway.origin} (pid ${gateway.process.pid}), ` +
+        `bare Node proxy ${baseline.origin} (pid ${baseline.process.pid})`,
+    );
 
     await setBehaviour(sim, SHORT_BEHAVIOUR);
-    await checkAnswers(sim, gateway);
+    await checkAnswers({ gateway: gateway.origin, direct: sim.origin, baseline: baseline.origin });
     console.log('every request kind answers correctly; starting the short runs');
-    const runs = await shortRuns(settings, sim, gateway);
+    const runs = await shortRuns(settings, sim, gateway, baseline);
 
     console.log(`time to first byte: ${settings.sequentialRequests} sequential requests each`);
     const sequential =
       settings.sequentialRequests > 0
         ? await measureSequential(
-            { origin: sim.origin, target: TARGETS['direct-stream'] },
-            { origin: gateway.origin, target: TARGETS['chat-sse'] },
+            {
+              direct: { origin: sim.origin, target: TARGETS['direct-stream'] },
+              baseline: { origin: baseline.origin, target: TARGETS['baseline-stream'] },
+              gateway: { origin: gateway.origin, target: TARGETS['chat-sse'] },
+            },
             settings.sequentialRequests,
             Math.min(100, settings.sequentialRequests),
           )
         : null;
+    await baseline.process.stop();
     const profile = settings.profile ? await profileGateway(settings, gateway) : null;
     const afterShortRuns = await gateway.process.call<MemorySnapshot>('probe:memory');
 

@@ -48,6 +48,7 @@ const MESSAGES = [{ role: 'user', content: 'Say hello in twenty words.' }];
 
 export type TargetName =
   | 'direct-stream'
+  | 'baseline-stream'
   | 'chat-sse'
   | 'v1-stream'
   | 'direct-json'
@@ -60,7 +61,8 @@ export type TargetName =
 export interface Target {
   name: TargetName;
   label: string;
-  via: 'gateway' | 'direct';
+  /** direct: the simulator; baseline: the bare Node proxy (bench/baseline-proxy.ts). */
+  via: 'gateway' | 'direct' | 'baseline';
   streamed: boolean;
   path: string;
   headers: Record<string, string>;
@@ -88,10 +90,10 @@ const openAiStream = (body: string) =>
 const wholeText = (body: string) => body.includes(`"content":${JSON.stringify(fullText)}`);
 
 /** What the gateway itself sends upstream to Groq, so the direct runs do the same work upstream. */
-const upstreamBody = (stream: boolean) =>
+export const upstreamRequestBody = (messages: unknown, stream = true) =>
   JSON.stringify({
     model: 'openai/gpt-oss-120b',
-    messages: MESSAGES,
+    messages,
     temperature: DEFAULTS.temperature,
     top_p: DEFAULTS.topP,
     max_completion_tokens: DEFAULTS.maxCompletionTokens,
@@ -99,7 +101,9 @@ const upstreamBody = (stream: boolean) =>
     ...(stream ? { stream_options: { include_usage: true } } : {}),
   });
 
-const GROQ_CHAT_PATH = '/groq/openai/v1/chat/completions';
+const upstreamBody = (stream: boolean) => upstreamRequestBody(MESSAGES, stream);
+
+export const GROQ_CHAT_PATH = '/groq/openai/v1/chat/completions';
 
 export const TARGETS: Record<TargetName, Target> = {
   'direct-stream': {
@@ -110,6 +114,17 @@ export const TARGETS: Record<TargetName, Target> = {
     path: GROQ_CHAT_PATH,
     headers: json,
     body: upstreamBody(true),
+    firstTokenMarker: '"content":',
+    verify: openAiStream,
+  },
+  'baseline-stream': {
+    name: 'baseline-stream',
+    label: 'bare Node proxy stream',
+    via: 'baseline',
+    streamed: true,
+    path: '/chat',
+    headers: sse,
+    body: JSON.stringify({ model: MODEL, messages: MESSAGES }),
     firstTokenMarker: '"content":',
     verify: openAiStream,
   },
@@ -193,7 +208,7 @@ export const TARGETS: Record<TargetName, Target> = {
 };
 
 /** The short-run matrix: each connection count runs these, direct first. */
-export const MATRIX_TARGETS: TargetName[] = ['direct-stream', 'chat-sse', 'v1-stream', 'direct-json', 'chat-json', 'v1-json'];
+export const MATRIX_TARGETS: TargetName[] = ['direct-stream', 'baseline-stream', 'chat-sse', 'v1-stream', 'direct-json', 'chat-json', 'v1-json'];
 /** Extra rows at one connection count: where /chat SSE spends its time per provider SDK. */
 export const PER_PROVIDER_TARGETS: TargetName[] = ['chat-sse-groq', 'chat-sse-cerebras'];
 
