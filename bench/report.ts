@@ -312,6 +312,11 @@ export function renderMarkdown(data: Measurements): string {
 
   out.push('## Targets', '');
   out.push(table(['target', 'goal', 'measured', 'verdict'], targets.map((row) => [row.target, row.goal, row.measured, `**${row.verdict}**`])), '');
+  out.push(
+    'The "bare Node proxy" figures are what a pass-through proxy on the same stack costs on this machine (see Short runs). ' +
+      '`docs/performance.md` explains the numbers: what got them here, where the time goes, and for a missed target what would close it.',
+    '',
+  );
 
   out.push('## Short runs', '');
   out.push(
@@ -487,9 +492,9 @@ export function renderMarkdown(data: Measurements): string {
 export const HOW_TO_RUN = `## How to run
 
 \`\`\`bash
-npm run bench                    # builds, runs everything once (about 5 minutes), writes docs/benchmarks.md
-npm run bench -- --runs 3        # the short-run matrix three times, each cell the median (about 13 minutes; the README quotes this)
-npm run bench -- --quick         # a smoke run (about 1.5 minutes): 1 s cells, 100 streams; writes nothing
+npm run bench                    # builds, runs everything once (about 6 minutes), writes docs/benchmarks.md
+npm run bench -- --runs 3        # the short-run matrix three times, each cell the median (about 17 minutes; the README quotes this)
+npm run bench -- --quick         # a smoke run (about 2 minutes): 1 s cells, 100 streams; writes nothing
 npm run bench -- --quick --out /tmp/bench.md
 npm run bench -- --profile       # also a CPU profile of the gateway under /chat SSE load (bench/profiles/, summarised here)
 \`\`\`
