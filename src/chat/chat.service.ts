@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   ClientGoneError,
+  NoModelAvailableError,
   RateLimitedError,
   RequestInvalidError,
   RequestTooLargeError,
@@ -15,7 +16,7 @@ import type { Deployment } from '../config/model-catalog.js';
 import { ModelSelector } from '../models/model-selector.service.js';
 import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
-import { UpstreamError } from '../providers/upstream-error.js';
+import { UpstreamError, type UpstreamErrorKind } from '../providers/upstream-error.js';
 import { Clock } from '../usage/clock.js';
 import { UsageTracker, type AttemptOutcome, type Reservation } from '../usage/usage-tracker.service.js';
 import {
@@ -26,6 +27,14 @@ import {
   type ChatEvent,
   type ChatSession,
 } from './chat-command.js';
+
+/** A deployment the tracker turned away before any upstream call. */
+interface Refusal {
+  key: string;
+  retryAt: number;
+  reason: string;
+  blockedBy: 'limits' | 'circuit';
+}
 
 /** One try of one deployment, admitted by the tracker. */
 interface Attempt {
@@ -81,7 +90,7 @@ export class ChatService {
     const promptTokens = estimatePromptTokens(command.messages);
     const attempts: AttemptRecord[] = [];
     const failures: UpstreamError[] = [];
-    const blocked: Array<{ retryAt: number; reason: string; key: string }> = [];
+    const blocked: Refusal[] = [];
 
     for (const [index, deployment] of candidates.entries()) {
       if (index > 0 && !this.autoFallback) break;
@@ -89,7 +98,7 @@ export class ChatService {
       const maxCompletionTokens = command.maxTokens ?? deployment.defaults.maxCompletionTokens;
       const admission = this.tracker.tryReserve(deployment, promptTokens + maxCompletionTokens);
       if (!admission.admitted) {
-        blocked.push({ retryAt: admission.retryAt, reason: admission.reason, key: deployment.key });
+        blocked.push({ key: deployment.key, retryAt: admission.retryAt, reason: admission.reason, blockedBy: admission.blockedBy });
         continue;
       }
       try {
@@ -103,7 +112,7 @@ export class ChatService {
           throw error;
         }
         const failure = error as UpstreamError;
-        this.tracker.settle(admission.reservation, 'failed');
+        this.tracker.settle(admission.reservation, 'failed', undefined, failure.kind);
         this.learnFrom(deployment, failure);
         attempts.push({ model: deployment.id, provider: deployment.provider, error: failure.kind });
         failures.push(failure);
@@ -203,6 +212,7 @@ export class ChatService {
     let finishReason = 'stop';
     let deliveredCharacters = 0;
     let outcome: AttemptOutcome = 'cancelled';
+    let failure: UpstreamErrorKind | undefined;
     let stalled = false;
     const idleTimer = setTimeout(() => {
       stalled = true;
@@ -240,16 +250,16 @@ export class ChatService {
     } catch (error) {
       if (clientSignal.aborted) throw new ClientGoneError();
       outcome = 'failed';
+      failure = stalled ? 'timeout' : error instanceof UpstreamError ? error.kind : 'connection';
       if (stalled) {
         throw new StreamInterruptedError(
           'upstream_timeout',
           `${deployment.provider} sent nothing for ${this.idleTimeoutMs} ms; the answer is incomplete.`,
         );
       }
-      const kind = error instanceof UpstreamError ? error.kind : 'connection';
       throw new StreamInterruptedError(
         'upstream_error',
-        `${deployment.provider} stream failed (${kind}); the answer is incomplete.`,
+        `${deployment.provider} stream failed (${failure}); the answer is incomplete.`,
       );
     } finally {
       clearTimeout(idleTimer);
@@ -259,6 +269,7 @@ export class ChatService {
         opened.reservation,
         outcome,
         usage ?? this.estimatedUsage(opened.promptTokens, deliveredCharacters),
+        failure,
       );
     }
   }
@@ -280,20 +291,25 @@ export class ChatService {
     }
   }
 
-  private exhausted(
-    attempts: AttemptRecord[],
-    failures: UpstreamError[],
-    blocked: Array<{ retryAt: number; reason: string; key: string }>,
-  ): Error {
+  private exhausted(attempts: AttemptRecord[], failures: UpstreamError[], blocked: Refusal[]): Error {
     const now = this.clock.now();
+    const retryAfterSeconds = (retryAt: number) => Math.max(1, Math.ceil((retryAt - now) / 1000));
+    const limited = blocked.filter((entry) => entry.blockedBy === 'limits');
+    if (failures.length === 0 && limited.length === 0 && blocked.length > 0) {
+      // Only open circuits: the deployments are failing, not busy, so this is no rate limit.
+      const reasons = blocked.map((entry) => `${entry.key}: ${entry.reason}`).join('; ');
+      const error = new NoModelAvailableError(`No model can serve this request now (${reasons}).`);
+      error.headers['retry-after'] = String(retryAfterSeconds(Math.min(...blocked.map((entry) => entry.retryAt))));
+      return error;
+    }
     const onlyLimits = failures.every((failure) => failure.kind === 'rate_limited');
-    if (onlyLimits && (blocked.length > 0 || failures.length > 0)) {
+    if (onlyLimits && (limited.length > 0 || failures.length > 0)) {
       const cooldowns = failures.map((failure) => now + (failure.details.retryAfterMs ?? this.defaultCooldownMs));
       const earliest = Math.min(...blocked.map((entry) => entry.retryAt), ...cooldowns);
       if (earliest === Number.POSITIVE_INFINITY) {
         return new RequestTooLargeError(blocked.map((entry) => `${entry.key} ${entry.reason}`));
       }
-      return new RateLimitedError(Math.max(1, Math.ceil((earliest - now) / 1000)), { attempts });
+      return new RateLimitedError(retryAfterSeconds(earliest), { attempts });
     }
     const summary = attempts.map((attempt) => `${attempt.provider}/${attempt.model}: ${attempt.error}`).join('; ');
     if (failures.every((failure) => failure.kind === 'timeout')) {

@@ -27,6 +27,13 @@ describe('validateEnvironment', () => {
       MAX_INPUT_CHARS: 400_000,
       BODY_LIMIT_BYTES: 2 * 1024 * 1024,
       DEFAULT_COOLDOWN_MS: 30_000,
+      CIRCUIT_BREAKER_ENABLED: true,
+      CIRCUIT_BREAKER_WINDOW: 20,
+      CIRCUIT_BREAKER_WINDOW_MS: 60_000,
+      CIRCUIT_BREAKER_MIN_REQUESTS: 5,
+      CIRCUIT_BREAKER_FAILURE_RATIO: 0.5,
+      CIRCUIT_BREAKER_COOLDOWN_MS: 30_000,
+      CIRCUIT_BREAKER_MAX_COOLDOWN_MS: 300_000,
     });
     expect(environment.GROQ_API_KEY).toBeUndefined();
     expect(environment.CEREBRAS_API_KEY).toBeUndefined();
@@ -106,6 +113,39 @@ describe('validateEnvironment', () => {
     expect(message).toContain('CEREBRAS_API_KEY');
     expect(message).not.toContain('gsk_secret_value');
     expect(message).not.toContain('987654321');
+  });
+
+  it('parses the circuit breaker variables, the failure ratio as a fraction', () => {
+    const environment = validateEnvironment({
+      CIRCUIT_BREAKER_ENABLED: 'off',
+      CIRCUIT_BREAKER_WINDOW: '10',
+      CIRCUIT_BREAKER_MIN_REQUESTS: '0',
+      CIRCUIT_BREAKER_FAILURE_RATIO: '0.75',
+      CIRCUIT_BREAKER_COOLDOWN_MS: '1000',
+      CIRCUIT_BREAKER_MAX_COOLDOWN_MS: '8000',
+    });
+    expect(environment).toMatchObject({
+      CIRCUIT_BREAKER_ENABLED: false,
+      CIRCUIT_BREAKER_WINDOW: 10,
+      CIRCUIT_BREAKER_MIN_REQUESTS: 0,
+      CIRCUIT_BREAKER_FAILURE_RATIO: 0.75,
+      CIRCUIT_BREAKER_COOLDOWN_MS: 1000,
+      CIRCUIT_BREAKER_MAX_COOLDOWN_MS: 8000,
+    });
+  });
+
+  it.each([['0'], ['1.5'], ['-0.2'], ['half']])('rejects CIRCUIT_BREAKER_FAILURE_RATIO=%j', (value) => {
+    expect(validationMessage({ CIRCUIT_BREAKER_FAILURE_RATIO: value })).toContain('CIRCUIT_BREAKER_FAILURE_RATIO');
+  });
+
+  it('rejects a CIRCUIT_BREAKER_MIN_REQUESTS larger than the window it is counted in', () => {
+    const message = validationMessage({ CIRCUIT_BREAKER_WINDOW: '4', CIRCUIT_BREAKER_MIN_REQUESTS: '5' });
+    expect(message).toContain('CIRCUIT_BREAKER_MIN_REQUESTS must not be greater than CIRCUIT_BREAKER_WINDOW');
+  });
+
+  it('rejects a CIRCUIT_BREAKER_COOLDOWN_MS above CIRCUIT_BREAKER_MAX_COOLDOWN_MS', () => {
+    const message = validationMessage({ CIRCUIT_BREAKER_COOLDOWN_MS: '600000' });
+    expect(message).toContain('CIRCUIT_BREAKER_COOLDOWN_MS must not be greater than CIRCUIT_BREAKER_MAX_COOLDOWN_MS');
   });
 
   it('requires a base URL to be http(s)', () => {

@@ -3,13 +3,19 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
+  IsPositive,
   IsString,
   IsUrl,
   Max,
   Min,
   MinLength,
+  Validate,
+  ValidatorConstraint,
   validateSync,
+  type ValidationArguments,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
 
 export const ROTATION_STRATEGIES = ['round-robin', 'random', 'least-used', 'priority'] as const;
@@ -25,6 +31,22 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
 
 const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+
+const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+
+/** `@Validate(AtMost, ['OTHER'])`: the value must not exceed the (valid) value of OTHER. */
+@ValidatorConstraint({ name: 'atMost' })
+class AtMost implements ValidatorConstraintInterface {
+  validate(value: unknown, { constraints, object }: ValidationArguments): boolean {
+    const other = (object as Record<string, unknown>)[constraints[0] as string];
+    return typeof value !== 'number' || typeof other !== 'number' || value <= other;
+  }
+
+  defaultMessage({ property, constraints }: ValidationArguments): string {
+    return `${property} must not be greater than ${constraints[0] as string}`;
+  }
+}
 
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -122,6 +144,50 @@ export class Environment {
   @IsInt()
   @Min(0)
   DEFAULT_COOLDOWN_MS = 30_000;
+
+  /** Takes a deployment failing most of its recent requests out of rotation for a while. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'CIRCUIT_BREAKER_ENABLED must be one of true, false, 1, 0, yes, no, on, off' })
+  CIRCUIT_BREAKER_ENABLED = true;
+
+  /** How many of a deployment's latest attempts the circuit breaker weighs. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  CIRCUIT_BREAKER_WINDOW = 20;
+
+  /** Attempts older than this no longer count. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1_000)
+  CIRCUIT_BREAKER_WINDOW_MS = 60_000;
+
+  /** Fewer attempts than this in the window never trip the circuit; 0 turns the breaker off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Validate(AtMost, ['CIRCUIT_BREAKER_WINDOW'])
+  CIRCUIT_BREAKER_MIN_REQUESTS = 5;
+
+  /** The share of failed attempts in the window that trips the circuit. */
+  @Transform(toNumber)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(1)
+  CIRCUIT_BREAKER_FAILURE_RATIO = 0.5;
+
+  /** How long a tripped circuit stays open before one probe request is let through. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Validate(AtMost, ['CIRCUIT_BREAKER_MAX_COOLDOWN_MS'])
+  CIRCUIT_BREAKER_COOLDOWN_MS = 30_000;
+
+  /** Each failed probe doubles the open time, up to this. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  CIRCUIT_BREAKER_MAX_COOLDOWN_MS = 300_000;
 }
 
 export class EnvironmentError extends Error {

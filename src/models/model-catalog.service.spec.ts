@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { catalogService, fakeAdapter, modelEntry } from '../../test/support/fixtures.js';
-import type { Deployment } from '../config/model-catalog.js';
+import { catalogService, fakeAdapter, fakeRegistry, FakeClock, modelEntry } from '../../test/support/fixtures.js';
+import { ModelCatalog, type Deployment } from '../config/model-catalog.js';
 import type { ModelEntry } from '../config/models.js';
 import type { ProviderAdapter } from '../providers/provider-adapter.js';
+import { UsageTracker } from '../usage/usage-tracker.service.js';
+import { ModelCatalogService } from './model-catalog.service.js';
 
 const CATALOG = [
   modelEntry('groq', 'llama-3.3-70b'),
@@ -41,6 +43,31 @@ describe('ModelCatalogService', () => {
     expect(catalog.availability(c)).toEqual({ available: false, reason: 'disabled in the model catalog' });
     expect(catalog.availability(d)).toEqual({ available: false, reason: 'cooling down until 2026-03-04T10:20:35.000Z' });
     expect(catalog.servability(d)).toEqual({ available: true });
+  });
+
+  it('reports a deployment with an open circuit (or a probe in flight) as unavailable, naming the circuit', () => {
+    const clock = new FakeClock();
+    const settings = { windowSize: 20, windowMs: 60_000, minRequests: 2, failureRatio: 0.5, cooldownMs: 5_000, maxCooldownMs: 5_000 };
+    const tracker = new UsageTracker(clock, settings);
+    const catalog = new ModelCatalogService(new ModelCatalog(CATALOG), fakeRegistry(fakeAdapter('groq', true), fakeAdapter('cerebras', true)), tracker);
+    const [model] = catalog.deployments;
+    const fail = () => {
+      const admission = tracker.tryReserve(model, 1);
+      if (!admission.admitted) throw new Error(admission.reason);
+      tracker.settle(admission.reservation, 'failed', undefined, 'server_error');
+    };
+    fail();
+    fail();
+
+    expect(catalog.availability(model)).toEqual({
+      available: false,
+      reason: 'circuit open after repeated upstream failures (2 of the last 2 requests failed); probed again at 2026-03-04T10:20:35.000Z',
+    });
+    expect(catalog.servability(model)).toEqual({ available: true });
+    clock.set('2026-03-04T10:20:35.000Z');
+    expect(catalog.availability(model)).toEqual({ available: true });
+    expect(tracker.tryReserve(model, 1).admitted).toBe(true);
+    expect(catalog.availability(model)).toEqual({ available: false, reason: 'circuit half-open: a probe request is in flight' });
   });
 
   it('reports a runtime unavailability reason', () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModelCatalog, type Deployment } from '../config/model-catalog.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
-import { UsageTracker } from '../usage/usage-tracker.service.js';
+import { UsageTracker, describeOpenCircuit } from '../usage/usage-tracker.service.js';
 
 export interface Availability {
   available: boolean;
@@ -33,7 +33,7 @@ export class ModelCatalogService {
     return this.catalog.groups;
   }
 
-  /** Whether a deployment can serve at all (limits and cooldowns aside). */
+  /** Whether a deployment can serve at all (limits, cooldowns and open circuits aside). */
   servability(deployment: Deployment): Availability {
     if (!deployment.enabled) return { available: false, reason: 'disabled in the model catalog' };
     const adapter = this.providers.get(deployment.provider)!;
@@ -43,10 +43,12 @@ export class ModelCatalogService {
     return { available: true };
   }
 
-  /** Servability plus cooldown: what /models reports as available right now. */
+  /** Servability plus circuit and cooldown: what /models reports as available right now. */
   availability(deployment: Deployment): Availability {
     const servable = this.servability(deployment);
     if (!servable.available) return servable;
+    const circuit = this.tracker.circuit(deployment.key);
+    if (circuit.state === 'open' || circuit.probeInFlight) return { available: false, reason: describeOpenCircuit(circuit) };
     const cooldownUntil = this.tracker.cooldownUntil(deployment.key);
     if (cooldownUntil) return { available: false, reason: `cooling down until ${new Date(cooldownUntil).toISOString()}` };
     return servable;

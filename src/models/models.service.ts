@@ -33,6 +33,7 @@ export class ModelsService {
     const models = this.catalog.deployments.map((deployment): ModelViewDto => {
       const { available, reason } = this.catalog.availability(deployment);
       const cooldownUntil = this.tracker.cooldownUntil(deployment.key);
+      const circuit = this.tracker.circuit(deployment.key);
       return {
         id: deployment.id,
         model: deployment.model,
@@ -46,6 +47,12 @@ export class ModelsService {
         configuredLimits: deployment.limits,
         rateLimit: this.tracker.providerRateLimit(deployment.key),
         cooldownUntil: cooldownUntil ? new Date(cooldownUntil).toISOString() : null,
+        circuit: {
+          state: circuit.state,
+          openUntil: circuit.openUntil === null ? null : new Date(circuit.openUntil).toISOString(),
+          recentFailures: circuit.recentFailures,
+          recentAttempts: circuit.recentAttempts,
+        },
       };
     });
     const available = new Set(models.filter((view) => view.available).map((view) => view.key));

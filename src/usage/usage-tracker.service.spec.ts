@@ -3,6 +3,8 @@ import { deployment as buildDeployment, FakeClock } from '../../test/support/fix
 import type { Deployment } from '../config/model-catalog.js';
 import type { ModelLimits } from '../config/models.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
+import type { UpstreamErrorKind } from '../providers/upstream-error.js';
+import type { CircuitBreakerSettings } from './circuit-breaker.js';
 import { UsageTracker, type Reservation, type ReserveResult } from './usage-tracker.service.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -325,6 +327,92 @@ describe('UsageTracker', () => {
       expect(tracker.unavailableReason('groq/m')).toBeNull();
       tracker.markUnavailable('groq/m', 'model decommissioned');
       expect(tracker.unavailableReason('groq/m')).toBe('model decommissioned');
+    });
+  });
+
+  describe('circuit breaker', () => {
+    const settings: CircuitBreakerSettings = {
+      windowSize: 20,
+      windowMs: 60_000,
+      minRequests: 3,
+      failureRatio: 0.5,
+      cooldownMs: 10_000,
+      maxCooldownMs: 60_000,
+    };
+
+    const failOnce = (model: Deployment, kind: UpstreamErrorKind = 'server_error') =>
+      tracker.settle(admitted(tracker.tryReserve(model, 1)), 'failed', undefined, kind);
+
+    beforeEach(() => {
+      tracker = new UsageTracker(clock, settings);
+    });
+
+    it('refuses every request while the circuit is open, naming the circuit, without counting it as limited', () => {
+      const model = deployment();
+      for (let i = 0; i < 3; i++) failOnce(model);
+
+      const refusal = tracker.tryReserve(model, 1);
+      expect(refusal).toMatchObject({ admitted: false, blockedBy: 'circuit', retryAt: at('2026-03-04T10:20:40.000Z') });
+      expect(refused(refusal).reason).toContain('circuit open after repeated upstream failures (3 of the last 3 requests failed)');
+      expect(tracker.counters(model.key)).toMatchObject({ requests: 3, failures: 3, limited: 0 });
+      expect(tracker.circuit(model.key)).toMatchObject({ state: 'open', openUntil: at('2026-03-04T10:20:40.000Z') });
+    });
+
+    it('admits a single probe after the cooldown; concurrent requests are refused until it settles', () => {
+      const model = deployment();
+      for (let i = 0; i < 3; i++) failOnce(model);
+      clock.set('2026-03-04T10:20:40.000Z');
+
+      const probe = admitted(tracker.tryReserve(model, 1));
+      const concurrent = [tracker.tryReserve(model, 1), tracker.tryReserve(model, 1)];
+      expect(concurrent).toMatchObject([
+        { admitted: false, blockedBy: 'circuit' },
+        { admitted: false, blockedBy: 'circuit' },
+      ]);
+      expect(refused(concurrent[0]!).reason).toContain('probe request is in flight');
+
+      tracker.settle(probe, 'completed', { promptTokens: 1, completionTokens: 1, totalTokens: 2 });
+      expect(tracker.circuit(model.key)).toMatchObject({ state: 'closed', recentAttempts: 0 });
+      admitted(tracker.tryReserve(model, 1));
+      admitted(tracker.tryReserve(model, 1));
+    });
+
+    it('opens again when the probe fails', () => {
+      const model = deployment();
+      for (let i = 0; i < 3; i++) failOnce(model);
+      clock.set('2026-03-04T10:20:40.000Z');
+      failOnce(model, 'timeout');
+      expect(tracker.circuit(model.key)).toMatchObject({ state: 'open', openUntil: at('2026-03-04T10:21:00.000Z') });
+    });
+
+    it('does not spend the probe on a request its limits turn away', () => {
+      const model = deployment({ tokensPerMinute: 100 });
+      for (let i = 0; i < 3; i++) failOnce(model);
+      clock.set('2026-03-04T10:20:40.000Z');
+      expect(tracker.tryReserve(model, 101)).toMatchObject({ admitted: false, blockedBy: 'limits' });
+      expect(tracker.circuit(model.key).probeInFlight).toBe(false);
+      admitted(tracker.tryReserve(model, 1));
+    });
+
+    it('does not count rate limits or cancellations as failures', () => {
+      const model = deployment();
+      for (let i = 0; i < 5; i++) failOnce(model, 'rate_limited');
+      for (let i = 0; i < 5; i++) tracker.settle(admitted(tracker.tryReserve(model, 1)), 'cancelled');
+      expect(tracker.circuit(model.key)).toMatchObject({ state: 'closed', recentAttempts: 0 });
+    });
+
+    it('never opens a circuit without settings (turned off)', () => {
+      tracker = new UsageTracker(clock);
+      const model = deployment();
+      for (let i = 0; i < 10; i++) failOnce(model);
+      admitted(tracker.tryReserve(model, 1));
+      expect(tracker.circuit(model.key)).toEqual({
+        state: 'closed',
+        openUntil: null,
+        probeInFlight: false,
+        recentFailures: 0,
+        recentAttempts: 0,
+      });
     });
   });
 });

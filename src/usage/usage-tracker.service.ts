@@ -1,8 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Deployment } from '../config/model-catalog.js';
 import type { ModelLimits } from '../config/models.js';
 import type { TokenUsage } from '../providers/provider-adapter.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
+import type { UpstreamErrorKind } from '../providers/upstream-error.js';
+import {
+  CIRCUIT_BREAKER_SETTINGS,
+  CircuitBreaker,
+  circuitVerdict,
+  type CircuitBreakerSettings,
+  type CircuitSnapshot,
+  type CircuitTicket,
+} from './circuit-breaker.js';
 import { Clock } from './clock.js';
 import { UsageWindow, WINDOW_NAMES, type WindowName } from './usage-window.js';
 
@@ -37,7 +46,11 @@ interface DeploymentState {
   cooldownUntil: number;
   unavailableReason: string | null;
   providerRateLimit: RateLimitSnapshot | null;
+  /** Null when the circuit breaker is turned off. */
+  circuit: CircuitBreaker | null;
 }
+
+const CLOSED_CIRCUIT: CircuitSnapshot = { state: 'closed', openUntil: null, probeInFlight: false, recentFailures: 0, recentAttempts: 0 };
 
 /** Holds a request's place in each window until the attempt is settled. */
 export class Reservation {
@@ -47,39 +60,52 @@ export class Reservation {
     readonly deploymentKey: string,
     readonly tokens: number,
     readonly windowStarts: Record<WindowName, number>,
+    readonly circuitTicket: CircuitTicket | null = null,
   ) {}
 }
 
 export type ReserveResult =
   | { admitted: true; reservation: Reservation }
-  /** `retryAt` is Infinity when the request can never fit (larger than a whole window). */
-  | { admitted: false; retryAt: number; reason: string };
+  /**
+   * `retryAt` is Infinity when the request can never fit (larger than a whole window).
+   * `blockedBy`: the deployment's limits and cooldowns, or its open circuit.
+   */
+  | { admitted: false; retryAt: number; reason: string; blockedBy: 'limits' | 'circuit' };
 
 /**
  * Per-deployment usage: fixed minute / hour / UTC-day windows checked before every upstream
- * call, reservations reconciled with the usage the provider reports, cooldowns, and the limits
- * the provider last reported in its headers.
+ * call, reservations reconciled with the usage the provider reports, cooldowns, the limits
+ * the provider last reported in its headers, and a circuit breaker over recent failures.
  */
 @Injectable()
 export class UsageTracker {
   private readonly states = new Map<string, DeploymentState>();
   private readonly startedAt: number;
 
-  constructor(private readonly clock: Clock) {
+  /** Without circuit breaker settings (null, or constructed directly) no circuit ever opens. */
+  constructor(
+    private readonly clock: Clock,
+    @Optional() @Inject(CIRCUIT_BREAKER_SETTINGS) private readonly circuitSettings: CircuitBreakerSettings | null = null,
+  ) {
     this.startedAt = clock.now();
   }
 
   /**
-   * Admits a request to `deployment` if every configured window, the cooldown and the provider's
-   * last report leave room for one more request and `tokens` more tokens; reserves them if so.
+   * Admits a request to `deployment` if its circuit is closed (or lets this one through as the
+   * probe), and every configured window, the cooldown and the provider's last report leave room
+   * for one more request and `tokens` more tokens; reserves them if so.
    */
   tryReserve(deployment: Deployment, tokens: number): ReserveResult {
     const now = this.clock.now();
     const state = this.state(deployment.key);
+    const circuitRetryAt = state.circuit?.blockedUntil() ?? null;
+    if (circuitRetryAt !== null) {
+      return { admitted: false, retryAt: circuitRetryAt, reason: describeOpenCircuit(state.circuit!.snapshot()), blockedBy: 'circuit' };
+    }
     const blocked = this.blockedUntil(deployment, state, tokens, now);
     if (blocked) {
       state.totals.limited += 1;
-      return { admitted: false, ...blocked };
+      return { admitted: false, ...blocked, blockedBy: 'limits' };
     }
     const windowStarts = {} as Record<WindowName, number>;
     for (const name of WINDOW_NAMES) {
@@ -90,11 +116,15 @@ export class UsageTracker {
     }
     state.totals.requests += 1;
     state.inFlight += 1;
-    return { admitted: true, reservation: new Reservation(deployment.key, tokens, windowStarts) };
+    const ticket = state.circuit?.admit() ?? null;
+    return { admitted: true, reservation: new Reservation(deployment.key, tokens, windowStarts, ticket) };
   }
 
-  /** Releases the reservation and books the tokens actually used. Safe to call twice. */
-  settle(reservation: Reservation, outcome: AttemptOutcome, usage?: TokenUsage): void {
+  /**
+   * Releases the reservation and books the tokens actually used. Safe to call twice. `failure`
+   * tells the circuit breaker whether a failed attempt was the deployment's fault.
+   */
+  settle(reservation: Reservation, outcome: AttemptOutcome, usage?: TokenUsage, failure?: UpstreamErrorKind): void {
     if (reservation.settled) return;
     reservation.settled = true;
     const now = this.clock.now();
@@ -116,6 +146,7 @@ export class UsageTracker {
     if (outcome === 'completed') state.totals.completed += 1;
     else if (outcome === 'failed') state.totals.failures += 1;
     else state.totals.cancellations += 1;
+    if (reservation.circuitTicket) state.circuit?.record(reservation.circuitTicket, circuitVerdict(outcome, failure));
   }
 
   recordFallback(key: string): void {
@@ -150,6 +181,10 @@ export class UsageTracker {
 
   providerRateLimit(key: string): RateLimitSnapshot | null {
     return this.state(key).providerRateLimit;
+  }
+
+  circuit(key: string): CircuitSnapshot {
+    return this.state(key).circuit?.snapshot() ?? CLOSED_CIRCUIT;
   }
 
   /** The fullest of the deployment's minute windows, as a fraction of its limit (0 = idle). */
@@ -221,9 +256,17 @@ export class UsageTracker {
         cooldownUntil: 0,
         unavailableReason: null,
         providerRateLimit: null,
+        circuit: this.circuitSettings ? new CircuitBreaker(this.circuitSettings, this.clock) : null,
       };
       this.states.set(key, state);
     }
     return state;
   }
+}
+
+/** Why an open (or probing) circuit refuses a request. */
+export function describeOpenCircuit(circuit: CircuitSnapshot): string {
+  if (circuit.state === 'half_open') return 'circuit half-open: a probe request is in flight';
+  const failed = circuit.recentAttempts > 0 ? ` (${circuit.recentFailures} of the last ${circuit.recentAttempts} requests failed)` : '';
+  return `circuit open after repeated upstream failures${failed}; probed again at ${new Date(circuit.openUntil!).toISOString()}`;
 }

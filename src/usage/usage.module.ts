@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { circuitBreakerSettingsProvider } from './circuit-breaker.provider.js';
 import { Clock, SystemClock } from './clock.js';
 import { UsageController } from './usage.controller.js';
 import { UsageTracker } from './usage-tracker.service.js';
@@ -6,7 +7,7 @@ import { UsageService } from './usage.service.js';
 
 @Module({
   controllers: [UsageController],
-  providers: [{ provide: Clock, useClass: SystemClock }, UsageTracker, UsageService],
+  providers: [{ provide: Clock, useClass: SystemClock }, circuitBreakerSettingsProvider, UsageTracker, UsageService],
   exports: [UsageTracker, Clock],
 })
 export class UsageModule {}

@@ -98,7 +98,8 @@ describe('no reservation left behind', () => {
         model('cerebras', 'breaks', { limits: GENEROUS }),
         model('cerebras', 'slow', { limits: GENEROUS }),
       ],
-      env: { AUTO_FALLBACK: 'false', UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '5000', UPSTREAM_IDLE_TIMEOUT_MS: '5000' },
+      // Counts each failure; a circuit opening midway would turn later requests away before any reservation.
+      env: { AUTO_FALLBACK: 'false', CIRCUIT_BREAKER_ENABLED: 'false', UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '5000', UPSTREAM_IDLE_TIMEOUT_MS: '5000' },
     });
     freshUsageWindows(gw);
     gw.sim.setBehaviour('groq', 'ok', { kind: 'ok' });

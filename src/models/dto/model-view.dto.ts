@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { CircuitState } from '../../usage/circuit-breaker.js';
 
 export class ConfiguredLimitsDto {
   requestsPerMinute: number;
@@ -26,6 +27,22 @@ export class ProviderRateLimitDto {
   windows: ProviderRateLimitWindowDto[];
 }
 
+export class CircuitViewDto {
+  /**
+   * `closed`: serving, its recent failures counted; `open`: skipped after too many failures;
+   * `half_open`: the cooldown is over and the next request goes through as a single probe.
+   */
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'] })
+  state: CircuitState;
+  /** While open: when the next probe request may go (ISO 8601); else null. */
+  @ApiProperty({ type: String, nullable: true })
+  openUntil: string | null;
+  /** Failed attempts among `recentAttempts` (server errors, timeouts, connection and protocol errors). */
+  recentFailures: number;
+  /** Attempts in the breaker's window that say something about the model's health (429s and cancellations do not). */
+  recentAttempts: number;
+}
+
 export class ModelViewDto {
   /** The provider's model id. */
   id: string;
@@ -37,7 +54,7 @@ export class ModelViewDto {
   name: string;
   /** Enabled in the catalog. */
   enabled: boolean;
-  /** Can take a request now (provider key set, not cooling down, not marked unavailable). */
+  /** Can take a request now (provider key set, circuit not open, not cooling down, not marked unavailable). */
   available: boolean;
   /** Why it is not available. */
   reason?: string;
@@ -49,6 +66,8 @@ export class ModelViewDto {
   /** Until when the model is skipped after an upstream 429 (ISO 8601), or null. */
   @ApiProperty({ type: String, nullable: true })
   cooldownUntil: string | null;
+  /** The circuit breaker over the model's recent upstream failures. */
+  circuit: CircuitViewDto;
 }
 
 export class ModelGroupDto {
