@@ -13,6 +13,7 @@ import {
 } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
+import { ModelCatalogService } from '../models/model-catalog.service.js';
 import { ModelSelector } from '../models/model-selector.service.js';
 import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
@@ -70,6 +71,7 @@ export class ChatService {
   constructor(
     config: ConfigService<Environment, true>,
     private readonly selector: ModelSelector,
+    private readonly catalog: ModelCatalogService,
     private readonly providers: ProviderRegistry,
     private readonly tracker: UsageTracker,
     private readonly clock: Clock,
@@ -95,6 +97,8 @@ export class ChatService {
     for (const [index, deployment] of candidates.entries()) {
       if (index > 0 && !this.autoFallback) break;
       if (signal.aborted) throw new ClientGoneError();
+      // An earlier attempt of this request may have learned it cannot serve (a rejected key).
+      if (index > 0 && this.tracker.unavailableReason(deployment.key)) continue;
       const maxCompletionTokens = command.maxTokens ?? deployment.defaults.maxCompletionTokens;
       const admission = this.tracker.tryReserve(deployment, promptTokens + maxCompletionTokens);
       if (!admission.admitted) {
@@ -287,7 +291,11 @@ export class ChatService {
     } else if (failure.kind === 'model_unavailable') {
       this.tracker.markUnavailable(deployment.key, `${failure.message}; skipped until restart`);
     } else if (failure.kind === 'auth') {
-      this.tracker.markUnavailable(deployment.key, `${deployment.provider} rejected the API key; skipped until restart`);
+      // The key is the provider's, not the model's: none of that provider's deployments can use it.
+      for (const sibling of this.catalog.deployments) {
+        if (sibling.provider !== deployment.provider) continue;
+        this.tracker.markUnavailable(sibling.key, `${deployment.provider} rejected the API key; skipped until restart`);
+      }
     }
   }
 
@@ -301,6 +309,15 @@ export class ChatService {
       const error = new NoModelAvailableError(`No model can serve this request now (${reasons}).`);
       error.headers['retry-after'] = String(retryAfterSeconds(Math.min(...blocked.map((entry) => entry.retryAt))));
       return error;
+    }
+    // The provider said the request is larger than it ever accepts (Groq's 413) and no other
+    // candidate could take it either: waiting or retrying cannot help.
+    const neverFits = blocked.every((entry) => entry.retryAt === Number.POSITIVE_INFINITY);
+    if (failures.length > 0 && neverFits && failures.every((failure) => failure.kind === 'payload_too_large')) {
+      return new RequestTooLargeError([
+        ...failures.map((failure) => failure.message),
+        ...blocked.map((entry) => `${entry.key} ${entry.reason}`),
+      ]);
     }
     const onlyLimits = failures.every((failure) => failure.kind === 'rate_limited');
     if (onlyLimits && (limited.length > 0 || failures.length > 0)) {
