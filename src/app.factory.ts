@@ -1,10 +1,13 @@
-import { ValidationPipe, type ValidationError, type LoggerService, type LogLevel } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { BadRequestException, HttpException, ValidationPipe, type ValidationError, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyHttpOptions } from 'fastify';
 import { AppModule } from './app.module.js';
 import { RequestInvalidError } from './common/errors/gateway-errors.js';
-import { GatewayExceptionFilter } from './common/errors/gateway-exception.filter.js';
+import { answerClientError, answerUnmetExpectation, GatewayExceptionFilter } from './common/errors/gateway-exception.filter.js';
+import { BodyShapePipe } from './common/http/body-shape.pipe.js';
 import { validateEnvironment, type Environment } from './config/environment.js';
 
 export interface CreateAppOptions {
@@ -16,15 +19,32 @@ export interface CreateAppOptions {
 /** Builds the configured application; main.ts listens on it, tests do too. */
 export async function createApp(options: CreateAppOptions = {}): Promise<{ app: NestFastifyApplication; environment: Environment }> {
   const environment = validateEnvironment(options.env ?? process.env);
-  const adapter = new FastifyAdapter({ bodyLimit: environment.BODY_LIMIT_BYTES, forceCloseConnections: true });
+  const filter = new GatewayExceptionFilter();
+  // Requests Fastify's router or Node's HTTP parser reject never reach Nest; they get the same error shape.
+  const fastifyOptions: FastifyHttpOptions<Server> = {
+    bodyLimit: environment.BODY_LIMIT_BYTES,
+    forceCloseConnections: true,
+    frameworkErrors: (error, request, reply) =>
+      filter.send(new HttpException(error.message, error.statusCode ?? 400, { cause: error }), request, reply),
+    clientErrorHandler: answerClientError,
+    // Node would answer a missing Host itself, with an empty body; the onRequest hook below answers it.
+    http: { requireHostHeader: false },
+  };
+  const adapter = new FastifyAdapter(fastifyOptions);
+  adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
+    const hostless = request.raw.httpVersion === '1.1' && request.headers.host === undefined;
+    done(hostless ? new BadRequestException('An HTTP/1.1 request needs a Host header.') : undefined);
+  });
+  adapter.getInstance().server.on('checkExpectation', answerUnmetExpectation);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment), adapter, {
     logger: options.logger,
     // Throw start-up errors to the caller (main.ts prints them and exits) instead of aborting.
     abortOnError: false,
   });
 
-  app.useGlobalFilters(new GatewayExceptionFilter());
+  app.useGlobalFilters(filter);
   app.useGlobalPipes(
+    new BodyShapePipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

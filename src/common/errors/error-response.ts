@@ -10,12 +10,17 @@ export interface ErrorResponse {
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
+  403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  408: 'request_timeout',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
+  417: 'expectation_failed',
   429: 'rate_limited',
+  431: 'headers_too_large',
   503: 'service_unavailable',
 };
 
@@ -72,6 +77,7 @@ const OPENAI_TYPES: Record<number, string> = {
   404: 'invalid_request_error',
   413: 'invalid_request_error',
   415: 'invalid_request_error',
+  417: 'invalid_request_error',
   429: 'rate_limit_error',
 };
 

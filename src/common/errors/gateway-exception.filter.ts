@@ -1,6 +1,8 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toErrorResponse, toOpenAiErrorBody } from './error-response.js';
+import { toErrorResponse, toOpenAiErrorBody, type ErrorResponse } from './error-response.js';
 
 /**
  * Sends every error in the documented shape: `{ error: { code, message } }`, or OpenAI's shape on
@@ -11,7 +13,12 @@ export class GatewayExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    this.send(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+
+  /** Also for what Fastify's router rejects before Nest sees the request (a malformed URL). */
+  send(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
     if (reply.raw.headersSent) {
       reply.raw.destroy();
       return;
@@ -21,16 +28,52 @@ export class GatewayExceptionFilter implements ExceptionFilter {
       return;
     }
     const response = toErrorResponse(exception);
-    const { status, body, headers } = response;
-    if (status >= 500 && body.error.code === 'internal_error') {
+    if (response.status >= 500 && response.body.error.code === 'internal_error') {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
-    const request = host.switchToHttp().getRequest<FastifyRequest>();
-    const openAi = request.url.startsWith('/v1/');
-    void reply.status(status).headers(headers).send(openAi ? toOpenAiErrorBody(response) : body);
+    void reply.status(response.status).headers(response.headers).send(errorBody(request.url, response));
   }
 }
 
 function isHealthReport(response: unknown): boolean {
   return typeof response === 'object' && response !== null && 'status' in response && 'details' in response;
+}
+
+function errorBody(url: string, response: ErrorResponse): unknown {
+  return url.startsWith('/v1/') ? toOpenAiErrorBody(response) : response.body;
+}
+
+/**
+ * Fastify's `clientErrorHandler`: Node's parser rejected the request (a malformed request line or
+ * header, headers over the size limit) before Fastify saw it, so the answer is written to the
+ * socket here, in the shape of the route family the request line names.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const exception =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new HttpException('The request line and headers are too large.', 431)
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new HttpException('The request did not arrive in time.', HttpStatus.REQUEST_TIMEOUT)
+        : new HttpException('The request is not valid HTTP/1.1.', HttpStatus.BAD_REQUEST);
+  const response = toErrorResponse(exception);
+  // Node hands over the bytes it could not parse; their request line names the route.
+  const received: unknown = (error as { rawPacket?: unknown }).rawPacket;
+  const target = /^\S* (\S+)/.exec(Buffer.isBuffer(received) ? received.toString('latin1') : '')?.[1] ?? '/';
+  const text = JSON.stringify(errorBody(target, response));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status]}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/** The server's `checkExpectation` listener: an `Expect` other than 100-continue gets 417 in the documented shape. */
+export function answerUnmetExpectation(request: IncomingMessage, response: ServerResponse): void {
+  const expectation = new HttpException(`Expect: ${request.headers.expect} is not supported.`, HttpStatus.EXPECTATION_FAILED);
+  const errorResponse = toErrorResponse(expectation);
+  response.writeHead(errorResponse.status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+  response.end(JSON.stringify(errorBody(request.url ?? '/', errorResponse)));
 }

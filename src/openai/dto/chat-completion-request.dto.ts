@@ -116,6 +116,7 @@ export class ChatCompletionRequestDto extends SamplingOptionsDto {
   stream?: boolean;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => StreamOptionsDto)
   stream_options?: StreamOptionsDto;
@@ -138,6 +139,7 @@ export class ChatCompletionRequestDto extends SamplingOptionsDto {
   user?: string;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ResponseFormatDto)
   response_format?: ResponseFormatDto;

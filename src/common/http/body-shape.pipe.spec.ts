@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { RequestInvalidError } from '../errors/gateway-errors.js';
+import { BodyShapePipe, MAX_BODY_DEPTH } from './body-shape.pipe.js';
+
+const pipe = new BodyShapePipe();
+const asBody = { type: 'body' } as const;
+
+/** `levels` nested arrays around 0. */
+function arrays(levels: number): unknown {
+  let value: unknown = 0;
+  for (let level = 0; level < levels; level += 1) value = [value];
+  return value;
+}
+
+function fieldsOf(call: () => unknown): Array<{ field: string; errors: string[] }> {
+  try {
+    call();
+  } catch (error) {
+    if (error instanceof RequestInvalidError) return error.details.fields;
+    throw error;
+  }
+  return [];
+}
+
+describe('BodyShapePipe', () => {
+  it(`passes a body ${MAX_BODY_DEPTH} levels deep through unchanged`, () => {
+    const body = { schema: arrays(MAX_BODY_DEPTH - 1) };
+    expect(pipe.transform(body, asBody)).toBe(body);
+  });
+
+  it(`refuses a body ${MAX_BODY_DEPTH + 1} levels deep, naming its top-level field`, () => {
+    expect(fieldsOf(() => pipe.transform({ messages: [], schema: arrays(MAX_BODY_DEPTH) }, asBody))).toEqual([
+      { field: 'schema', errors: [`schema is nested more than ${MAX_BODY_DEPTH} levels deep`] },
+    ]);
+  });
+
+  it('measures a million levels without overflowing the stack', () => {
+    expect(fieldsOf(() => pipe.transform(arrays(1_000_000), asBody))).toEqual([
+      { field: '0', errors: [`0 is nested more than ${MAX_BODY_DEPTH} levels deep`] },
+    ]);
+  });
+
+  it.each(['constructor', 'prototype', 'toString', 'hasOwnProperty', '__lookupGetter__'])('refuses a property named %s, at any level, by its path', (name) => {
+    const body = JSON.parse(`{"messages":[{"role":"user","content":"hi","${name}":1}]}`) as unknown;
+    expect(fieldsOf(() => pipe.transform(body, asBody))).toEqual([{ field: `messages.0.${name}`, errors: [`${name} is not a supported parameter`] }]);
+  });
+
+  it('leaves what is not a body, and bodies that are not objects, to the ValidationPipe', () => {
+    expect(pipe.transform(arrays(1_000), { type: 'query' })).toEqual(arrays(1_000));
+    expect(pipe.transform('text', asBody)).toBe('text');
+    expect(pipe.transform(null, asBody)).toBeNull();
+  });
+});
