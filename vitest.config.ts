@@ -16,6 +16,21 @@ export default defineConfig({
       },
       // Needs Debian's Chromium (.ci/run installs it): `npm run test:browser`.
       { plugins, test: { ...shared, name: 'browser', include: ['test/**/*.browser-spec.ts'] } },
+      // `npm run test:load` / `test:load:ci` (LOAD_PROFILE=full|ci). One file at a time, so no
+      // test's load skews another's timings; --expose-gc to measure the heap after a full GC.
+      {
+        plugins,
+        test: {
+          name: 'load',
+          include: ['test/load/**/*.load-spec.ts'],
+          pool: 'forks',
+          execArgv: ['--expose-gc'],
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });
