@@ -14,6 +14,8 @@ export default defineConfig({
         plugins,
         test: { ...shared, name: 'node', include: ['src/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'] },
       },
+      // Needs Debian's redis-server (.ci/run installs it): `npm run test:redis`.
+      { plugins, test: { ...shared, name: 'redis', include: ['test/redis/**/*.redis-spec.ts'] } },
       // Needs Debian's Chromium (.ci/run installs it): `npm run test:browser`.
       { plugins, test: { ...shared, name: 'browser', include: ['test/**/*.browser-spec.ts'] } },
       // `npm run test:load` / `test:load:ci` (LOAD_PROFILE=full|ci). One file at a time, so no

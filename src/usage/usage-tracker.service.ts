@@ -15,7 +15,8 @@ import {
 import { Clock } from './clock.js';
 import { UsageWindow, WINDOW_NAMES, type WindowName } from './usage-window.js';
 
-const LIMIT_FIELDS: Record<WindowName, { requests: keyof ModelLimits; tokens: keyof ModelLimits }> = {
+/** The catalog limits that apply to each window. */
+export const LIMIT_FIELDS: Record<WindowName, { requests: keyof ModelLimits; tokens: keyof ModelLimits }> = {
   minute: { requests: 'requestsPerMinute', tokens: 'tokensPerMinute' },
   hour: { requests: 'requestsPerHour', tokens: 'tokensPerHour' },
   day: { requests: 'requestsPerDay', tokens: 'tokensPerDay' },

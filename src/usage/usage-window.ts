@@ -2,7 +2,7 @@ export type WindowName = 'minute' | 'hour' | 'day';
 
 export const WINDOW_NAMES: readonly WindowName[] = ['minute', 'hour', 'day'];
 
-const WINDOW_MS: Record<WindowName, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+export const WINDOW_MS: Record<WindowName, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /**
  * A fixed window aligned to the UTC clock (the epoch is a UTC midnight, so a day window starts

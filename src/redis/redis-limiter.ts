@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Deployment } from '../config/model-catalog.js';
+import { LIMIT_FIELDS, type AttemptOutcome } from '../usage/usage-tracker.service.js';
+import { WINDOW_MS, WINDOW_NAMES, type WindowName } from '../usage/usage-window.js';
+import { COOL_DOWN_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './limiter-scripts.js';
+
+const OUTCOME_COUNTER: Record<AttemptOutcome, string> = { completed: 'completed', failed: 'failures', cancelled: 'cancellations' };
+
+/** A request's place in the shared windows, until it is settled. */
+export interface SharedReservation {
+  deploymentKey: string;
+  tokens: number;
+  /** The in-flight set member, which also names the windows holding the tokens. */
+  member: string;
+  windowKeys: string[];
+}
+
+export type SharedAdmission =
+  | { admitted: true; reservation: SharedReservation }
+  /** `retryAt` is Infinity when the request can never fit (larger than a whole window). */
+  | { admitted: false; retryAt: number; reason: string };
+
+export interface SharedWindow {
+  start: number;
+  end: number;
+  requests: number;
+  reservedTokens: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface RedisLimiterOptions {
+  /** Key prefix; wrapped in a hash tag so every key lands in one Redis Cluster slot. */
+  prefix: string;
+  /** How long a reservation may stay in flight before it is presumed orphaned (its replica died). */
+  leaseMs: number;
+  /** How long keys outlive the window they describe. */
+  keyTtlMs?: number;
+}
+
+type LimiterCommands = Redis & {
+  gatewayReserve(...args: Array<string | number>): Promise<[number, number?, string?]>;
+  gatewaySettle(...args: Array<string | number>): Promise<number>;
+  gatewayCoolDown(key: string, until: number, now: number): Promise<number>;
+};
+
+/**
+ * The configured limits of every deployment, shared by all replicas through Redis: one atomic
+ * script to check and reserve, one to reconcile. Windows are the same fixed UTC windows as in
+ * memory, so a replica without Redis and one with it count alike.
+ */
+export class RedisLimiter {
+  private readonly redis: LimiterCommands;
+  private readonly tag: string;
+  private readonly keyTtlMs: number;
+
+  constructor(
+    redis: Redis,
+    private readonly options: RedisLimiterOptions,
+  ) {
+    redis.defineCommand('gatewayReserve', { numberOfKeys: 6, lua: RESERVE_SCRIPT });
+    redis.defineCommand('gatewaySettle', { numberOfKeys: 8, lua: SETTLE_SCRIPT });
+    redis.defineCommand('gatewayCoolDown', { numberOfKeys: 1, lua: COOL_DOWN_SCRIPT });
+    this.redis = redis as LimiterCommands;
+    this.tag = `{${options.prefix}}`;
+    this.keyTtlMs = options.keyTtlMs ?? 3_600_000;
+  }
+
+  async reserve(deployment: Deployment, tokens: number, now: number): Promise<SharedAdmission> {
+    const windows = WINDOW_NAMES.map((name) => this.window(deployment.key, name, now));
+    const member = [randomUUID(), tokens, ...windows.map((window) => window.key)].join('\n');
+    const limit = (value: number | undefined) => (value === undefined ? -1 : value);
+    const [admitted, retryAt, reason] = await this.redis.gatewayReserve(
+      ...windows.map((window) => window.key),
+      this.key(deployment.key, 'cooldown'),
+      this.key(deployment.key, 'totals'),
+      this.key(deployment.key, 'inflight'),
+      now,
+      tokens,
+      ...WINDOW_NAMES.map((name) => limit(deployment.limits[LIMIT_FIELDS[name].requests])),
+      ...WINDOW_NAMES.map((name) => limit(deployment.limits[LIMIT_FIELDS[name].tokens])),
+      ...windows.map((window) => window.end),
+      member,
+      now + this.options.leaseMs,
+      this.keyTtlMs,
+    );
+    if (admitted === 1) {
+      return { admitted: true, reservation: { deploymentKey: deployment.key, tokens, member, windowKeys: windows.map((window) => window.key) } };
+    }
+    return { admitted: false, retryAt: retryAt === -1 ? Number.POSITIVE_INFINITY : Number(retryAt), reason: String(reason) };
+  }
+
+  /** Releases the reservation (once, however often called) and books the tokens actually used. */
+  async settle(
+    reservation: SharedReservation,
+    outcome: AttemptOutcome,
+    usage: { promptTokens: number; completionTokens: number } | undefined,
+    now: number,
+  ): Promise<boolean> {
+    const current = WINDOW_NAMES.map((name) => this.window(reservation.deploymentKey, name, now));
+    const released = await this.redis.gatewaySettle(
+      ...reservation.windowKeys,
+      ...current.map((window) => window.key),
+      this.key(reservation.deploymentKey, 'totals'),
+      this.key(reservation.deploymentKey, 'inflight'),
+      reservation.member,
+      reservation.tokens,
+      usage?.promptTokens ?? 0,
+      usage?.completionTokens ?? 0,
+      OUTCOME_COUNTER[outcome],
+      ...current.map((window) => window.end),
+      this.keyTtlMs,
+      now,
+    );
+    return released === 1;
+  }
+
+  /** Skips the deployment on every replica until `until` (a later cooldown is kept). */
+  async coolDown(deploymentKey: string, until: number, now: number): Promise<void> {
+    await this.redis.gatewayCoolDown(this.key(deploymentKey, 'cooldown'), until, now);
+  }
+
+  async cooldownUntil(deploymentKey: string, now: number): Promise<number | null> {
+    const until = Number((await this.redis.get(this.key(deploymentKey, 'cooldown'))) ?? 0);
+    return until > now ? until : null;
+  }
+
+  /** What the deployment's current windows hold, across every replica. */
+  async windows(deploymentKey: string, now: number): Promise<Record<WindowName, SharedWindow>> {
+    const windows = WINDOW_NAMES.map((name) => this.window(deploymentKey, name, now));
+    const pipeline = this.redis.pipeline();
+    for (const window of windows) pipeline.hmget(window.key, 'r', 't', 'p', 'c');
+    const replies = (await pipeline.exec()) ?? [];
+    const result = {} as Record<WindowName, SharedWindow>;
+    windows.forEach((window, index) => {
+      const [error, values] = replies[index] ?? [null, []];
+      if (error) throw error;
+      const [r, t, p, c] = (values as Array<string | null>).map((value) => Number(value ?? 0));
+      result[window.name] = { start: window.start, end: window.end, requests: r!, reservedTokens: t!, promptTokens: p!, completionTokens: c! };
+    });
+    return result;
+  }
+
+  /** Requests of this deployment in flight on any replica (expired leases excluded). */
+  async inFlight(deploymentKey: string, now: number): Promise<number> {
+    return this.redis.zcount(this.key(deploymentKey, 'inflight'), `(${now}`, '+inf');
+  }
+
+  private window(deploymentKey: string, name: WindowName, now: number) {
+    const start = now - (now % WINDOW_MS[name]);
+    return { name, start, end: start + WINDOW_MS[name], key: this.key(deploymentKey, `${name}:${start}`) };
+  }
+
+  private key(deploymentKey: string, suffix: string): string {
+    return `${this.tag}:${deploymentKey}:${suffix}`;
+  }
+}

@@ -1,0 +1,169 @@
+// The shared limiter against a real redis-server: atomic check-and-reserve across clients (as
+// several replicas would be), reconciliation, leases of replicas that died, window roll-over,
+// shared cooldowns, and keys that expire.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import type { ModelLimits } from '../../src/config/models.js';
+import { RedisLimiter, type SharedReservation } from '../../src/redis/redis-limiter.js';
+import { deployment } from '../support/fixtures.js';
+import { RedisServer } from './redis-server.js';
+
+let server: RedisServer;
+const clients: Redis[] = [];
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+afterEach(async () => {
+  const admin = server.client();
+  await admin.flushall();
+  admin.disconnect();
+  for (const client of clients.splice(0)) client.disconnect();
+});
+
+const NONE: ModelLimits = {
+  requestsPerMinute: 1_000_000,
+  requestsPerDay: 1_000_000,
+  tokensPerMinute: 1_000_000_000,
+  tokensPerDay: 1_000_000_000,
+};
+
+/** A limiter on its own connection: one per simulated replica. */
+function replica(options: { leaseMs?: number; prefix?: string } = {}): RedisLimiter {
+  const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  clients.push(client);
+  return new RedisLimiter(client, { prefix: options.prefix ?? 'test', leaseMs: options.leaseMs ?? 60_000 });
+}
+
+const at = (iso: string) => Date.parse(iso);
+const limited = (limits: Partial<ModelLimits>) => deployment('groq', 'm', { limits: { ...NONE, ...limits } });
+
+describe('RedisLimiter', () => {
+  it('admits up to requestsPerMinute, then refuses until the end of the UTC minute', async () => {
+    const limiter = replica();
+    const model = limited({ requestsPerMinute: 2 });
+    const now = at('2026-03-04T10:20:30.000Z');
+
+    expect((await limiter.reserve(model, 10, now)).admitted).toBe(true);
+    expect((await limiter.reserve(model, 10, now)).admitted).toBe(true);
+    expect(await limiter.reserve(model, 10, now)).toEqual({
+      admitted: false,
+      retryAt: at('2026-03-04T10:21:00.000Z'),
+      reason: 'requests per minute limit reached',
+    });
+    expect((await limiter.reserve(model, 10, at('2026-03-04T10:21:00.000Z'))).admitted).toBe(true);
+  });
+
+  it('refuses for good (retryAt Infinity) a request larger than a whole token window', async () => {
+    const result = await replica().reserve(limited({ tokensPerMinute: 100 }), 101, at('2026-03-04T10:20:30.000Z'));
+    expect(result).toMatchObject({ admitted: false, retryAt: Number.POSITIVE_INFINITY });
+  });
+
+  it('never admits more than the limit when 200 requests from three replicas race for 20 places', async () => {
+    const replicas = [replica(), replica(), replica()];
+    const model = limited({ requestsPerMinute: 20 });
+    const now = at('2026-03-04T10:20:30.000Z');
+
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => replicas[i % 3]!.reserve(model, 5, now)));
+
+    expect(results.filter((result) => result.admitted)).toHaveLength(20);
+    const windows = await replicas[0]!.windows(model.key, now);
+    expect(windows.minute).toMatchObject({ requests: 20, reservedTokens: 100 });
+  });
+
+  it('holds reserved tokens against the token limit until settled, then books the usage reported instead', async () => {
+    const [a, b] = [replica(), replica()];
+    const model = limited({ tokensPerMinute: 150 });
+    const now = at('2026-03-04T10:20:30.000Z');
+
+    const first = await a.reserve(model, 100, now);
+    expect(first.admitted).toBe(true);
+    expect((await b.reserve(model, 100, now)).admitted).toBe(false);
+
+    const reservation = (first as { reservation: SharedReservation }).reservation;
+    expect(await a.settle(reservation, 'completed', { promptTokens: 10, completionTokens: 20 }, now + 1_000)).toBe(true);
+
+    expect((await b.windows(model.key, now)).minute).toMatchObject({ requests: 1, reservedTokens: 0, promptTokens: 10, completionTokens: 20 });
+    expect((await b.reserve(model, 100, now + 2_000)).admitted).toBe(true);
+  });
+
+  it('settles once: a second settle releases nothing more and returns false', async () => {
+    const limiter = replica();
+    const model = limited({});
+    const now = at('2026-03-04T10:20:30.000Z');
+    const other = await limiter.reserve(model, 40, now);
+    const mine = await limiter.reserve(model, 60, now);
+    const reservation = (mine as { reservation: SharedReservation }).reservation;
+
+    expect(await limiter.settle(reservation, 'failed', undefined, now)).toBe(true);
+    expect(await limiter.settle(reservation, 'failed', undefined, now)).toBe(false);
+
+    expect(other.admitted).toBe(true);
+    expect((await limiter.windows(model.key, now)).minute.reservedTokens).toBe(40);
+    expect(await limiter.inFlight(model.key, now)).toBe(1);
+  });
+
+  it("releases the tokens of a replica that died mid-request once the reservation's lease has run out", async () => {
+    const dead = replica({ leaseMs: 5_000 });
+    const alive = replica({ leaseMs: 5_000 });
+    const model = limited({ tokensPerMinute: 150 });
+    const now = at('2026-03-04T10:20:30.000Z');
+
+    expect((await dead.reserve(model, 100, now)).admitted).toBe(true);
+    expect((await alive.reserve(model, 100, now + 4_000)).admitted).toBe(false);
+
+    expect((await alive.reserve(model, 100, now + 5_001)).admitted).toBe(true);
+    expect(await alive.inFlight(model.key, now + 5_001)).toBe(1);
+  });
+
+  it('releases a reservation made in the previous minute from that minute only, and books the usage in the new one', async () => {
+    const limiter = replica();
+    const model = limited({});
+    const before = at('2026-03-04T10:20:59.900Z');
+    const after = at('2026-03-04T10:21:00.100Z');
+    const admission = await limiter.reserve(model, 50, before);
+    const other = await limiter.reserve(model, 30, after);
+    expect(other.admitted).toBe(true);
+
+    await limiter.settle((admission as { reservation: SharedReservation }).reservation, 'completed', { promptTokens: 5, completionTokens: 7 }, after);
+
+    expect((await limiter.windows(model.key, before)).minute).toMatchObject({ requests: 1, reservedTokens: 0 });
+    expect((await limiter.windows(model.key, after)).minute).toMatchObject({ requests: 1, reservedTokens: 30, promptTokens: 5, completionTokens: 7 });
+    // The hour and the day did not roll over: they held both reservations and now hold one.
+    expect((await limiter.windows(model.key, after)).hour).toMatchObject({ requests: 2, reservedTokens: 30 });
+  });
+
+  it('shares cooldowns: one replica cooling a deployment down makes another refuse it, and a shorter cooldown never cuts it', async () => {
+    const [a, b] = [replica(), replica()];
+    const model = limited({});
+    const now = at('2026-03-04T10:20:30.000Z');
+
+    await a.coolDown(model.key, now + 30_000, now);
+    await a.coolDown(model.key, now + 5_000, now);
+
+    expect(await b.reserve(model, 1, now + 10_000)).toEqual({ admitted: false, retryAt: now + 30_000, reason: 'cooling down' });
+    expect(await b.cooldownUntil(model.key, now)).toBe(now + 30_000);
+  });
+
+  it('puts every key under the prefix hash tag, each with an expiry', async () => {
+    const limiter = replica({ prefix: 'gw-a' });
+    const model = limited({});
+    const now = Date.now();
+    const admission = await limiter.reserve(model, 10, now);
+    await limiter.settle((admission as { reservation: SharedReservation }).reservation, 'completed', { promptTokens: 1, completionTokens: 1 }, now);
+    await limiter.coolDown(model.key, now + 60_000, now);
+
+    const admin = server.client();
+    clients.push(admin);
+    const keys = await admin.keys('*');
+    expect(keys.length).toBeGreaterThanOrEqual(5);
+    const expiries = await Promise.all(keys.map(async (key) => ({ key, ttlSet: (await admin.pttl(key)) > 0 })));
+    expect(expiries).toEqual(keys.map((key) => ({ key, ttlSet: true })));
+    expect(keys.every((key) => key.startsWith('{gw-a}:groq/m:'))).toBe(true);
+  });
+});
