@@ -29,7 +29,7 @@ const ERRORS: Array<[number, string]> = [
   [413, 'Body over the size limit (`payload_too_large`), or a request larger than any candidate\'s token window (`request_too_large`).'],
   [429, 'Every candidate model is rate limited (`rate_limited`); see the Retry-After header.'],
   [502, 'Every candidate failed upstream (`upstream_error`).'],
-  [503, 'No model can serve, e.g. no provider key set (`no_models_available`).'],
+  [503, 'No model can serve, e.g. no provider key set (`no_models_available`); or REDIS_FAILURE_MODE=closed and Redis is unreachable (`limits_unavailable`).'],
   [504, 'No candidate sent a first token in time (`upstream_timeout`).'],
 ];
 

@@ -100,7 +100,7 @@ export class ChatService {
       // An earlier attempt of this request may have learned it cannot serve (a rejected key).
       if (index > 0 && this.tracker.unavailableReason(deployment.key)) continue;
       const maxCompletionTokens = command.maxTokens ?? deployment.defaults.maxCompletionTokens;
-      const admission = this.tracker.tryReserve(deployment, promptTokens + maxCompletionTokens);
+      const admission = await this.tracker.reserve(deployment, promptTokens + maxCompletionTokens);
       if (!admission.admitted) {
         blocked.push({ key: deployment.key, retryAt: admission.retryAt, reason: admission.reason, blockedBy: admission.blockedBy });
         continue;

@@ -13,6 +13,17 @@ function validationMessage(raw: Record<string, unknown>): string {
 }
 
 describe('validateEnvironment', () => {
+  it('accepts redis:// and rediss:// URLs, with a password and a database', () => {
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://:secret@cache.internal:6380/2', 'redis://redis']) {
+      expect(validateEnvironment({ REDIS_URL: url }).REDIS_URL).toBe(url);
+    }
+  });
+
+  it('refuses a REDIS_URL that is not a redis URL, and an unknown REDIS_FAILURE_MODE', () => {
+    expect(validationMessage({ REDIS_URL: 'http://127.0.0.1:6379' })).toContain('REDIS_URL must be a redis:// or rediss:// URL');
+    expect(validationMessage({ REDIS_FAILURE_MODE: 'sometimes' })).toContain('REDIS_FAILURE_MODE');
+  });
+
   it('fills in the documented defaults for an empty environment', () => {
     const environment = validateEnvironment({});
     expect(environment).toMatchObject({
@@ -34,7 +45,11 @@ describe('validateEnvironment', () => {
       CIRCUIT_BREAKER_FAILURE_RATIO: 0.5,
       CIRCUIT_BREAKER_COOLDOWN_MS: 30_000,
       CIRCUIT_BREAKER_MAX_COOLDOWN_MS: 300_000,
+      REDIS_KEY_PREFIX: 'llm-gateway',
+      REDIS_FAILURE_MODE: 'open',
+      REDIS_TIMEOUT_MS: 250,
     });
+    expect(environment.REDIS_URL).toBeUndefined();
     expect(environment.GROQ_API_KEY).toBeUndefined();
     expect(environment.CEREBRAS_API_KEY).toBeUndefined();
     expect(environment.MODELS_FILE).toBeUndefined();

@@ -19,6 +19,8 @@ import {
 } from 'class-validator';
 
 export const ROTATION_STRATEGIES = ['round-robin', 'random', 'least-used', 'priority'] as const;
+export const REDIS_FAILURE_MODES = ['open', 'closed'] as const;
+export type RedisFailureMode = (typeof REDIS_FAILURE_MODES)[number];
 export type RotationStrategyName = (typeof ROTATION_STRATEGIES)[number];
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
@@ -105,6 +107,27 @@ export class Environment {
   @IsOptional()
   @IsString()
   MODELS_FILE?: string;
+
+  /** Shared limits for several replicas (`redis://`, `rediss://`). Unset: limits live in this process. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true }, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Every key the gateway writes starts with `{REDIS_KEY_PREFIX}:`. */
+  @IsString()
+  @MinLength(1)
+  REDIS_KEY_PREFIX = 'llm-gateway';
+
+  /** When Redis is unreachable: `open` serves with this process's own limits, `closed` answers 503. */
+  @IsIn(REDIS_FAILURE_MODES)
+  REDIS_FAILURE_MODE: RedisFailureMode = 'open';
+
+  /** No Redis command may hold a request longer than this. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  REDIS_TIMEOUT_MS = 250;
 
   @Transform(toInteger)
   @IsInt()

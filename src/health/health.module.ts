@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ModelsModule } from '../models/models.module.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { HealthController } from './health.controller.js';
 import { ModelsHealthIndicator } from './models-health.indicator.js';
+import { RedisHealthIndicator } from './redis-health.indicator.js';
 
 @Module({
-  imports: [TerminusModule, ModelsModule],
+  imports: [TerminusModule, ModelsModule, UsageModule],
   controllers: [HealthController],
-  providers: [ModelsHealthIndicator],
+  providers: [ModelsHealthIndicator, RedisHealthIndicator],
 })
 export class HealthModule {}

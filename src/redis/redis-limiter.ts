@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Deployment } from '../config/model-catalog.js';
-import { LIMIT_FIELDS, type AttemptOutcome } from '../usage/usage-tracker.service.js';
-import { WINDOW_MS, WINDOW_NAMES, type WindowName } from '../usage/usage-window.js';
+import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
+import { LIMIT_FIELDS, WINDOW_MS, WINDOW_NAMES, type WindowName } from '../usage/usage-window.js';
 import { COOL_DOWN_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './limiter-scripts.js';
 
 const OUTCOME_COUNTER: Record<AttemptOutcome, string> = { completed: 'completed', failed: 'failures', cancelled: 'cancellations' };
@@ -140,6 +140,30 @@ export class RedisLimiter {
       result[window.name] = { start: window.start, end: window.end, requests: r!, reservedTokens: t!, promptTokens: p!, completionTokens: c! };
     });
     return result;
+  }
+
+  /** Counters since the keys were created, across every replica. */
+  async totals(
+    deploymentKey: string,
+  ): Promise<Record<'requests' | 'completed' | 'failures' | 'fallbacks' | 'cancellations' | 'limited' | 'promptTokens' | 'completionTokens', number>> {
+    const raw = await this.redis.hgetall(this.key(deploymentKey, 'totals'));
+    const count = (field: string) => Number(raw[field] ?? 0);
+    return {
+      requests: count('requests'),
+      completed: count('completed'),
+      failures: count('failures'),
+      fallbacks: count('fallbacks'),
+      cancellations: count('cancellations'),
+      limited: count('limited'),
+      promptTokens: count('promptTokens'),
+      completionTokens: count('completionTokens'),
+    };
+  }
+
+  /** Adds one to a counter kept outside the scripts (fallbacks, refusals decided by this replica). */
+  async increment(deploymentKey: string, counter: 'fallbacks' | 'limited'): Promise<void> {
+    const key = this.key(deploymentKey, 'totals');
+    await this.redis.multi().hincrby(key, counter, 1).pexpire(key, this.keyTtlMs).exec();
   }
 
   /** Requests of this deployment in flight on any replica (expired leases excluded). */

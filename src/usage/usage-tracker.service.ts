@@ -1,6 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Deployment } from '../config/model-catalog.js';
-import type { ModelLimits } from '../config/models.js';
 import type { TokenUsage } from '../providers/provider-adapter.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import type { UpstreamErrorKind } from '../providers/upstream-error.js';
@@ -12,15 +11,12 @@ import {
   type CircuitSnapshot,
   type CircuitTicket,
 } from './circuit-breaker.js';
+import { SharedLimitsUnavailableError } from '../common/errors/gateway-errors.js';
+import { SharedLimits } from '../redis/shared-limits.js';
+import type { SharedReservation } from '../redis/redis-limiter.js';
 import { Clock } from './clock.js';
-import { UsageWindow, WINDOW_NAMES, type WindowName } from './usage-window.js';
+import { LIMIT_FIELDS, UsageWindow, WINDOW_NAMES, type WindowName } from './usage-window.js';
 
-/** The catalog limits that apply to each window. */
-export const LIMIT_FIELDS: Record<WindowName, { requests: keyof ModelLimits; tokens: keyof ModelLimits }> = {
-  minute: { requests: 'requestsPerMinute', tokens: 'tokensPerMinute' },
-  hour: { requests: 'requestsPerHour', tokens: 'tokensPerHour' },
-  day: { requests: 'requestsPerDay', tokens: 'tokensPerDay' },
-};
 
 export type AttemptOutcome = 'completed' | 'failed' | 'cancelled';
 
@@ -56,6 +52,8 @@ const CLOSED_CIRCUIT: CircuitSnapshot = { state: 'closed', openUntil: null, prob
 /** Holds a request's place in each window until the attempt is settled. */
 export class Reservation {
   settled = false;
+  /** The place held in the windows shared with other replicas (REDIS_URL), if any. */
+  shared: SharedReservation | null = null;
 
   constructor(
     readonly deploymentKey: string,
@@ -87,8 +85,39 @@ export class UsageTracker {
   constructor(
     private readonly clock: Clock,
     @Optional() @Inject(CIRCUIT_BREAKER_SETTINGS) private readonly circuitSettings: CircuitBreakerSettings | null = null,
+    @Optional() private readonly shared?: SharedLimits,
   ) {
     this.startedAt = clock.now();
+  }
+
+  /** Whether limits are shared with other replicas through Redis right now. */
+  get sharing(): boolean {
+    return !!this.shared?.enabled && this.shared.reachable;
+  }
+
+  /**
+   * Admits a request like `tryReserve`, and with REDIS_URL also in the windows every replica
+   * shares (one atomic step in Redis). While Redis cannot be reached, REDIS_FAILURE_MODE decides:
+   * `open` admits on this replica's own limits, `closed` refuses with SharedLimitsUnavailableError.
+   */
+  async reserve(deployment: Deployment, tokens: number): Promise<ReserveResult> {
+    const local = this.tryReserve(deployment, tokens);
+    if (!local.admitted || !this.shared?.enabled) return local;
+    const shared = await this.shared.reserve(deployment, tokens, this.clock.now());
+    if (shared.kind === 'admitted') {
+      local.reservation.shared = shared.reservation;
+      return local;
+    }
+    if (shared.kind === 'refused') {
+      this.withdraw(local.reservation);
+      this.state(deployment.key).totals.limited += 1;
+      return { admitted: false, retryAt: shared.retryAt, reason: shared.reason, blockedBy: 'limits' };
+    }
+    if (this.shared.failureMode === 'closed') {
+      this.withdraw(local.reservation);
+      throw new SharedLimitsUnavailableError();
+    }
+    return local;
   }
 
   /**
@@ -106,6 +135,7 @@ export class UsageTracker {
     const blocked = this.blockedUntil(deployment, state, tokens, now);
     if (blocked) {
       state.totals.limited += 1;
+      if (this.shared?.enabled) this.shared.increment(deployment.key, 'limited');
       return { admitted: false, ...blocked, blockedBy: 'limits' };
     }
     const windowStarts = {} as Record<WindowName, number>;
@@ -148,15 +178,36 @@ export class UsageTracker {
     else if (outcome === 'failed') state.totals.failures += 1;
     else state.totals.cancellations += 1;
     if (reservation.circuitTicket) state.circuit?.record(reservation.circuitTicket, circuitVerdict(outcome, failure));
+    if (reservation.shared) this.shared?.settle(reservation.shared, outcome, usage, now);
+  }
+
+  /** Undoes a reservation whose request never went upstream, as if it had not been made. */
+  private withdraw(reservation: Reservation): void {
+    reservation.settled = true;
+    const state = this.state(reservation.deploymentKey);
+    const now = this.clock.now();
+    for (const name of WINDOW_NAMES) {
+      const window = state.windows[name].roll(now);
+      if (window.start !== reservation.windowStarts[name]) continue;
+      window.requests -= 1;
+      window.reservedTokens -= reservation.tokens;
+    }
+    state.totals.requests -= 1;
+    state.inFlight -= 1;
+    if (reservation.circuitTicket) state.circuit?.record(reservation.circuitTicket, 'neutral');
   }
 
   recordFallback(key: string): void {
     this.state(key).totals.fallbacks += 1;
+    if (this.shared?.enabled) this.shared.increment(key, 'fallbacks');
   }
 
+  /** Skips the deployment for `forMs`; with REDIS_URL on every replica. */
   coolDown(key: string, forMs: number): void {
     const state = this.state(key);
-    state.cooldownUntil = Math.max(state.cooldownUntil, this.clock.now() + forMs);
+    const now = this.clock.now();
+    state.cooldownUntil = Math.max(state.cooldownUntil, now + forMs);
+    if (this.shared?.enabled) this.shared.coolDown(key, now + forMs, now);
   }
 
   cooldownUntil(key: string): number | null {

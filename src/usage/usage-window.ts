@@ -1,6 +1,15 @@
+import type { ModelLimits } from '../config/models.js';
+
 export type WindowName = 'minute' | 'hour' | 'day';
 
 export const WINDOW_NAMES: readonly WindowName[] = ['minute', 'hour', 'day'];
+
+/** The catalog limits that apply to each window. */
+export const LIMIT_FIELDS: Record<WindowName, { requests: keyof ModelLimits; tokens: keyof ModelLimits }> = {
+  minute: { requests: 'requestsPerMinute', tokens: 'tokensPerMinute' },
+  hour: { requests: 'requestsPerHour', tokens: 'tokensPerHour' },
+  day: { requests: 'requestsPerDay', tokens: 'tokensPerDay' },
+};
 
 export const WINDOW_MS: Record<WindowName, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 

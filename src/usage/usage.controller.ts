@@ -10,7 +10,7 @@ export class UsageController {
 
   /** Requests and tokens per model in the current minute, hour and UTC day, next to the limits; totals since start. */
   @Get()
-  getUsage(): UsageReportDto {
+  getUsage(): Promise<UsageReportDto> {
     return this.usage.report();
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SharedLimits } from '../redis/shared-limits.js';
 import { circuitBreakerSettingsProvider } from './circuit-breaker.provider.js';
 import { Clock, SystemClock } from './clock.js';
 import { UsageController } from './usage.controller.js';
@@ -7,7 +8,7 @@ import { UsageService } from './usage.service.js';
 
 @Module({
   controllers: [UsageController],
-  providers: [{ provide: Clock, useClass: SystemClock }, circuitBreakerSettingsProvider, UsageTracker, UsageService],
-  exports: [UsageTracker, Clock],
+  providers: [{ provide: Clock, useClass: SystemClock }, circuitBreakerSettingsProvider, SharedLimits, UsageTracker, UsageService],
+  exports: [UsageTracker, Clock, SharedLimits],
 })
 export class UsageModule {}

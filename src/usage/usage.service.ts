@@ -1,15 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { ModelCatalog } from '../config/model-catalog.js';
-import type { ModelLimits } from '../config/models.js';
+import { SharedLimits } from '../redis/shared-limits.js';
+import { Clock } from './clock.js';
 import type { GroupUsageDto, ModelUsageDto, UsageCountersDto, UsageReportDto, WindowUsageDto } from './dto/usage-report.dto.js';
 import { UsageTracker, emptyCounters } from './usage-tracker.service.js';
-import type { UsageWindow, WindowName } from './usage-window.js';
+import { LIMIT_FIELDS, type WindowName } from './usage-window.js';
 
-const LIMIT_FIELDS: Record<WindowName, [keyof ModelLimits, keyof ModelLimits]> = {
-  minute: ['requestsPerMinute', 'tokensPerMinute'],
-  hour: ['requestsPerHour', 'tokensPerHour'],
-  day: ['requestsPerDay', 'tokensPerDay'],
-};
+/** What a window holds, from this process or from Redis. */
+interface WindowCounts {
+  start: number;
+  end: number;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  reservedTokens: number;
+}
 
 /** Builds the report of GET /usage. */
 @Injectable()
@@ -17,13 +22,19 @@ export class UsageService {
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly tracker: UsageTracker,
+    private readonly shared: SharedLimits,
+    private readonly clock: Clock,
   ) {}
 
-  report(): UsageReportDto {
-    const models = this.catalog.deployments.map((deployment): ModelUsageDto => {
-      const windows = this.tracker.windows(deployment.key);
+  /** With REDIS_URL, windows and totals are those every replica shares; else this process's own. */
+  async report(): Promise<UsageReportDto> {
+    const now = this.clock.now();
+    const models = await Promise.all(this.catalog.deployments.map(async (deployment): Promise<ModelUsageDto> => {
+      const shared = this.tracker.sharing ? await this.shared.usage(deployment.key, now) : undefined;
+      const windows: Record<WindowName, WindowCounts> = shared?.windows ?? this.tracker.windows(deployment.key);
+      const totals = shared ? { ...shared.totals, inFlight: shared.inFlight } : this.tracker.counters(deployment.key);
       const view = (name: WindowName): WindowUsageDto =>
-        windowView(windows[name], deployment.limits[LIMIT_FIELDS[name][0]], deployment.limits[LIMIT_FIELDS[name][1]]);
+        windowView(windows[name], deployment.limits[LIMIT_FIELDS[name].requests], deployment.limits[LIMIT_FIELDS[name].tokens]);
       return {
         id: deployment.id,
         model: deployment.model,
@@ -31,9 +42,9 @@ export class UsageService {
         key: deployment.key,
         configuredLimits: deployment.limits,
         windows: { minute: view('minute'), hour: view('hour'), day: view('day') },
-        totals: this.tracker.counters(deployment.key),
+        totals,
       };
-    });
+    }));
     const groups = [...this.catalog.groups].map(([model, deployments]): GroupUsageDto => {
       const keys = new Set(deployments.map((deployment) => deployment.key));
       const members = models.filter((entry) => keys.has(entry.key));
@@ -48,7 +59,7 @@ export class UsageService {
   }
 }
 
-function windowView(window: UsageWindow, requestLimit?: number, tokenLimit?: number): WindowUsageDto {
+function windowView(window: WindowCounts, requestLimit?: number, tokenLimit?: number): WindowUsageDto {
   return {
     start: new Date(window.start).toISOString(),
     resetsAt: new Date(window.end).toISOString(),

@@ -51,6 +51,16 @@ export class NoModelAvailableError extends GatewayError {
   readonly code = 'no_models_available';
 }
 
+/** REDIS_FAILURE_MODE=closed and Redis cannot be reached: no request is admitted without the shared limits. */
+export class SharedLimitsUnavailableError extends GatewayError {
+  readonly status = 503;
+  readonly code = 'limits_unavailable';
+
+  constructor() {
+    super('The shared rate limits cannot be checked right now (Redis is unreachable); retry shortly.');
+  }
+}
+
 export class RateLimitedError extends GatewayError {
   readonly status = 429;
   readonly code = 'rate_limited';

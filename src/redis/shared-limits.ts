@@ -1,0 +1,140 @@
+import { once } from 'node:events';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Redis } from 'ioredis';
+import type { Environment, RedisFailureMode } from '../config/environment.js';
+import type { Deployment } from '../config/model-catalog.js';
+import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
+import type { WindowName } from '../usage/usage-window.js';
+import { RedisLimiter, type SharedReservation, type SharedWindow } from './redis-limiter.js';
+
+/** What a shared check said; `unreachable` leaves the decision to REDIS_FAILURE_MODE. */
+export type SharedAdmissionResult =
+  | { kind: 'admitted'; reservation: SharedReservation }
+  | { kind: 'refused'; retryAt: number; reason: string }
+  | { kind: 'unreachable' };
+
+/** Totals across replicas, as booked in Redis. */
+export type SharedTotals = Awaited<ReturnType<RedisLimiter['totals']>>;
+
+/**
+ * The limits every replica shares when REDIS_URL is set: the connection, its health, and what a
+ * request does when Redis cannot be reached. Commands fail fast instead of queueing while the
+ * connection is down (no request waits on a dead Redis longer than REDIS_TIMEOUT_MS); the client
+ * reconnects by itself. Without REDIS_URL nothing here connects and `enabled` is false.
+ */
+@Injectable()
+export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
+  readonly enabled: boolean;
+  readonly failureMode: RedisFailureMode;
+  private readonly logger = new Logger('SharedLimits');
+  private readonly client: Redis | null;
+  private readonly limiter: RedisLimiter | null;
+  private outage = false;
+
+  constructor(config: ConfigService<Environment, true>) {
+    const url = config.get('REDIS_URL', { infer: true });
+    const timeoutMs = config.get('REDIS_TIMEOUT_MS', { infer: true });
+    this.failureMode = config.get('REDIS_FAILURE_MODE', { infer: true });
+    this.enabled = url !== undefined;
+    if (!url) {
+      this.client = null;
+      this.limiter = null;
+      return;
+    }
+    this.client = new Redis(url, {
+      commandTimeout: timeoutMs,
+      connectTimeout: Math.max(timeoutMs, 1_000),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
+    });
+    // Logged once per outage, not once per request; the URL (it may hold a password) never is.
+    this.client.on('error', () => this.markOutage());
+    this.client.on('ready', () => {
+      if (this.outage) this.logger.log('Redis is reachable again: limits are shared across replicas once more');
+      this.outage = false;
+    });
+    this.limiter = new RedisLimiter(this.client, {
+      prefix: config.get('REDIS_KEY_PREFIX', { infer: true }),
+      // A request in flight longer than this is presumed lost with its replica.
+      leaseMs: 15 * 60_000,
+    });
+  }
+
+  /** Gives the first connection a moment; a Redis that is down does not stop the gateway starting. */
+  async onModuleInit(): Promise<void> {
+    if (!this.client || this.client.status === 'ready') return;
+    const timeout = new Promise((resolve) => setTimeout(resolve, 2_000).unref());
+    await Promise.race([once(this.client, 'ready'), timeout]).catch(() => undefined);
+  }
+
+  /** True while Redis answers. */
+  get reachable(): boolean {
+    return this.client?.status === 'ready';
+  }
+
+  async reserve(deployment: Deployment, tokens: number, now: number): Promise<SharedAdmissionResult> {
+    const result = await this.attempt(() => this.limiter!.reserve(deployment, tokens, now));
+    if (result === undefined) return { kind: 'unreachable' };
+    return result.admitted ? { kind: 'admitted', reservation: result.reservation } : { kind: 'refused', retryAt: result.retryAt, reason: result.reason };
+  }
+
+  /** Books the outcome; a lost settle is repaired by the reservation's lease. */
+  settle(reservation: SharedReservation, outcome: AttemptOutcome, usage: { promptTokens: number; completionTokens: number } | undefined, now: number): void {
+    void this.attempt(() => this.limiter!.settle(reservation, outcome, usage, now));
+  }
+
+  coolDown(deploymentKey: string, until: number, now: number): void {
+    void this.attempt(() => this.limiter!.coolDown(deploymentKey, until, now));
+  }
+
+  increment(deploymentKey: string, counter: 'fallbacks' | 'limited'): void {
+    void this.attempt(() => this.limiter!.increment(deploymentKey, counter));
+  }
+
+  /** The deployment's windows and totals across replicas; undefined when Redis cannot be reached. */
+  async usage(
+    deploymentKey: string,
+    now: number,
+  ): Promise<{ windows: Record<WindowName, SharedWindow>; totals: SharedTotals; inFlight: number } | undefined> {
+    return this.attempt(async () => ({
+      windows: await this.limiter!.windows(deploymentKey, now),
+      totals: await this.limiter!.totals(deploymentKey),
+      inFlight: await this.limiter!.inFlight(deploymentKey, now),
+    }));
+  }
+
+  /** For readiness: answers within the command timeout or not at all. */
+  async ping(): Promise<boolean> {
+    return (await this.attempt(() => this.client!.ping())) === 'PONG';
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.client) return;
+    await this.client.quit().catch(() => this.client!.disconnect());
+  }
+
+  private async attempt<T>(command: () => Promise<T>): Promise<T | undefined> {
+    if (!this.client || this.client.status !== 'ready') {
+      this.markOutage();
+      return undefined;
+    }
+    try {
+      return await command();
+    } catch {
+      this.markOutage();
+      return undefined;
+    }
+  }
+
+  private markOutage(): void {
+    if (this.outage) return;
+    this.outage = true;
+    this.logger.warn(
+      this.failureMode === 'open'
+        ? 'Redis is unreachable: serving with this replica’s own limits until it is back (REDIS_FAILURE_MODE=open)'
+        : 'Redis is unreachable: chat requests are refused with 503 until it is back (REDIS_FAILURE_MODE=closed)',
+    );
+  }
+}
