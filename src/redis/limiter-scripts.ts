@@ -36,10 +36,10 @@ local tokens = tonumber(ARGV[2])
 local names = {'minute', 'hour', 'day'}
 prune(KEYS[6], now)
 
-local cooldown = tonumber(redis.call('GET', KEYS[4]) or '0')
-if cooldown > now then
+local cooldown = redis.call('HMGET', KEYS[4], 'until', 'reason')
+if tonumber(cooldown[1] or '0') > now then
   redis.call('HINCRBY', KEYS[5], 'limited', 1)
-  return {0, cooldown, 'cooling down'}
+  return {0, tonumber(cooldown[1]), cooldown[2] or 'cooling down'}
 end
 
 local retryAt, reason = nil, nil
@@ -109,11 +109,12 @@ redis.call('PEXPIRE', KEYS[7], ttl)
 return released
 `;
 
-/** KEYS: cooldown. ARGV: until, now (ms). Never shortens a running cooldown. */
+/** KEYS: cooldown. ARGV: until, now (ms), reason. Never shortens a running cooldown. */
 export const COOL_DOWN_SCRIPT = `
 local deadline, now = tonumber(ARGV[1]), tonumber(ARGV[2])
-if deadline > now and deadline > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], deadline, 'PX', deadline - now)
+if deadline > now and deadline > tonumber(redis.call('HGET', KEYS[1], 'until') or '0') then
+  redis.call('HSET', KEYS[1], 'until', deadline, 'reason', ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], deadline - now)
 end
 return 1
 `;

@@ -42,7 +42,7 @@ export interface RedisLimiterOptions {
 type LimiterCommands = Redis & {
   gatewayReserve(...args: Array<string | number>): Promise<[number, number?, string?]>;
   gatewaySettle(...args: Array<string | number>): Promise<number>;
-  gatewayCoolDown(key: string, until: number, now: number): Promise<number>;
+  gatewayCoolDown(key: string, until: number, now: number, reason: string): Promise<number>;
 };
 
 /**
@@ -116,13 +116,13 @@ export class RedisLimiter {
     return released === 1;
   }
 
-  /** Skips the deployment on every replica until `until` (a later cooldown is kept). */
-  async coolDown(deploymentKey: string, until: number, now: number): Promise<void> {
-    await this.redis.gatewayCoolDown(this.key(deploymentKey, 'cooldown'), until, now);
+  /** Skips the deployment on every replica until `until` (a later cooldown is kept), saying why. */
+  async coolDown(deploymentKey: string, until: number, now: number, reason = 'cooling down'): Promise<void> {
+    await this.redis.gatewayCoolDown(this.key(deploymentKey, 'cooldown'), until, now, reason);
   }
 
   async cooldownUntil(deploymentKey: string, now: number): Promise<number | null> {
-    const until = Number((await this.redis.get(this.key(deploymentKey, 'cooldown'))) ?? 0);
+    const until = Number((await this.redis.hget(this.key(deploymentKey, 'cooldown'), 'until')) ?? 0);
     return until > now ? until : null;
   }
 

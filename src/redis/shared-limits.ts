@@ -85,8 +85,8 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
     void this.attempt(() => this.limiter!.settle(reservation, outcome, usage, now));
   }
 
-  coolDown(deploymentKey: string, until: number, now: number): void {
-    void this.attempt(() => this.limiter!.coolDown(deploymentKey, until, now));
+  coolDown(deploymentKey: string, until: number, now: number, reason?: string): void {
+    void this.attempt(() => this.limiter!.coolDown(deploymentKey, until, now, reason));
   }
 
   increment(deploymentKey: string, counter: 'fallbacks' | 'limited'): void {

@@ -229,6 +229,12 @@ export class UsageTracker {
     if (!state.providerRateLimit || state.providerRateLimit.observedAt <= snapshot.observedAt) {
       state.providerRateLimit = snapshot;
     }
+    // Other replicas skip the deployment too until the window the provider says is used up resets.
+    if (!this.shared?.enabled) return;
+    const now = this.clock.now();
+    for (const window of providerExhaustion(snapshot, now)) {
+      this.shared.coolDown(key, window.resetAt, now, window.reason);
+    }
   }
 
   providerRateLimit(key: string): RateLimitSnapshot | null {
@@ -289,11 +295,8 @@ export class UsageTracker {
         block(window.end, `tokens per ${name} limit reached`);
       }
     }
-    for (const window of state.providerRateLimit?.windows ?? []) {
-      const resetAt = window.resetAt ? Date.parse(window.resetAt) : 0;
-      if (window.remaining !== undefined && window.remaining <= 0 && resetAt > now) {
-        block(resetAt, `provider reports no ${window.resource} left this ${window.window}`);
-      }
+    if (state.providerRateLimit) {
+      for (const window of providerExhaustion(state.providerRateLimit, now)) block(window.resetAt, window.reason);
     }
     return blocked;
   }
@@ -321,4 +324,16 @@ export function describeOpenCircuit(circuit: CircuitSnapshot): string {
   if (circuit.state === 'half_open') return 'circuit half-open: a probe request is in flight';
   const failed = circuit.recentAttempts > 0 ? ` (${circuit.recentFailures} of the last ${circuit.recentAttempts} requests failed)` : '';
   return `circuit open after repeated upstream failures${failed}; probed again at ${new Date(circuit.openUntil!).toISOString()}`;
+}
+
+/** The windows a provider reported as used up and not yet reset. */
+function providerExhaustion(snapshot: RateLimitSnapshot, now: number): Array<{ resetAt: number; reason: string }> {
+  const exhausted: Array<{ resetAt: number; reason: string }> = [];
+  for (const window of snapshot.windows) {
+    const resetAt = window.resetAt ? Date.parse(window.resetAt) : 0;
+    if (window.remaining !== undefined && window.remaining <= 0 && resetAt > now) {
+      exhausted.push({ resetAt, reason: `provider reports no ${window.resource} left this ${window.window}` });
+    }
+  }
+  return exhausted;
 }

@@ -99,6 +99,22 @@ describe('limits shared by three replicas', () => {
     });
   });
 
+  it("shares the provider's own report of a used-up window: replica B skips the deployment until the reported reset", async () => {
+    const [a, b] = await replicas(2, {
+      models: [model('groq', 'first', { priority: 1, limits: GENEROUS }), model('cerebras', 'second', { priority: 2, limits: GENEROUS })],
+      env: { ROTATION_STRATEGY: 'priority' },
+    });
+    sim.setRateLimitHeaders('groq', 'first', { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '45s' });
+    expect((await chat(a!)).status).toBe(200);
+    expect(sim.requestsFor('groq', 'first')).toHaveLength(1);
+
+    await eventually(async () => {
+      expect((await chat(b!)).status).toBe(200);
+      expect(sim.requestsFor('groq', 'first')).toHaveLength(1);
+    });
+    expect(sim.requestsFor('cerebras', 'second').length).toBeGreaterThanOrEqual(1);
+  });
+
   it('shows the same usage on every replica once the provider has reported it', async () => {
     const gateways = await replicas(3, { models: [model('groq', 'only', { limits: GENEROUS })] });
     sim.setBehaviour('groq', 'only', { kind: 'ok', usage: { prompt_tokens: 11, completion_tokens: 22 } });
