@@ -10,6 +10,9 @@ import { HANGUP_PAUSE_MS, TARGETS, type TargetName } from './workload.js';
 /** How long the hang-up check waits for every first token (run.ts). */
 export const HANGUP_WAIT_S = 20;
 
+/** The /chat SSE short run with REDIS_URL set, or why it did not run. */
+export type RedisRun = { skipped: string } | { redisVersion: string; cells: LoadResult[] };
+
 export interface Settings {
   quick: boolean;
   runs: number;
@@ -74,7 +77,7 @@ export interface Measurements {
   profile: ProfileSummary | null;
   longStreams: LongStreamRun[];
   hangup: HangupResult | null;
-  redis: string;
+  redis: RedisRun;
 }
 
 type Verdict = 'PASS' | 'FAIL' | 'NOT RUN';
@@ -484,7 +487,34 @@ export function renderMarkdown(data: Measurements): string {
     );
   } else out.push('not run', '');
 
-  out.push('## Redis mode', '', data.redis, '');
+  out.push('## Redis mode', '');
+  if ('skipped' in data.redis) out.push(`not run: ${data.redis.skipped}`, '');
+  else {
+    out.push(
+      `\`/chat\` SSE with \`REDIS_URL\` set: a local redis-server ${data.redis.redisVersion} (no persistence) holds the limit windows, ` +
+        'reservations and usage; every request checks and reserves in one Lua script and reconciles in another. Compared with the ' +
+        'in-memory gateway of the short runs above at the same connection count (one run here; the median there).',
+      '',
+    );
+    out.push(
+      table(
+        ['conns', 'in-memory req/s', 'Redis req/s', 'Redis / in-memory', 'p50 / p99 ms', 'gw CPU µs/req in-memory → Redis', 'errors'],
+        data.redis.cells.map((cell) => {
+          const memory = cellOf(cells, 'chat-sse', cell.connections);
+          return [
+            String(cell.connections),
+            memory ? int(memory.requestsPerSec) : 'n/a',
+            int(cell.requestsPerSec),
+            memory ? pct(cell.requestsPerSec / memory.requestsPerSec) : 'n/a',
+            `${ms(cell.latencyP50, 0)} / ${ms(cell.latencyP99, 0)}`,
+            `${memory ? int(memory.cpuPerRequestUs.gateway) : 'n/a'} → ${int(cell.cpuPerRequestUs.gateway)}`,
+            String(cell.non2xx + cell.errors + cell.mismatches),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
   return out.join('\n');
 }
 

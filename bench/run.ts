@@ -1,6 +1,6 @@
 // `npm run bench`: builds, then measures the built gateway against the provider simulator and
 // writes docs/benchmarks.md. See docs/benchmarks.md ("How to run") for the options.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import {
   type HangupResult,
   type LongStreamRun,
   type Measurements,
+  type RedisRun,
   type RunInfo,
   type Settings,
 } from './report.js';
@@ -36,7 +37,6 @@ import {
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PROBE = pathToFileURL(join(ROOT, 'bench', 'probe.mjs')).href;
-const REDIS_NOTE = 'not run: REDIS_URL support not implemented yet';
 /** Streams still open this long after they started have failed (the ideal is 2.2 s). */
 const LONG_STREAM_DEADLINE_MS = 60_000;
 const HANGUP_FIRST_TOKEN_WAIT_MS = HANGUP_WAIT_S * 1_000;
@@ -151,7 +151,11 @@ async function startBaseline(logDir: string, sim: { origin: string }): Promise<{
   return { process: baseline, origin: `http://127.0.0.1:${ready.port}` };
 }
 
-async function startGateway(logDir: string, sim: { groqBaseUrl: string; cerebrasBaseUrl: string }): Promise<{ process: BenchProcess; origin: string }> {
+async function startGateway(
+  logDir: string,
+  sim: { groqBaseUrl: string; cerebrasBaseUrl: string },
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ process: BenchProcess; origin: string }> {
   const modelsFile = join(logDir, 'models.json');
   writeFileSync(modelsFile, JSON.stringify(BENCH_CATALOG, null, 2));
   const port = await freePort();
@@ -168,8 +172,9 @@ async function startGateway(logDir: string, sim: { groqBaseUrl: string; cerebras
       GROQ_BASE_URL: sim.groqBaseUrl,
       CEREBRAS_BASE_URL: sim.cerebrasBaseUrl,
       MODELS_FILE: modelsFile,
+      ...extraEnv,
     },
-    join(logDir, 'gateway.log'),
+    join(logDir, extraEnv.REDIS_URL ? 'gateway-redis.log' : 'gateway.log'),
   );
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
@@ -267,6 +272,44 @@ async function profileGateway(settings: Settings, gateway: Gateway): Promise<Pro
   const stopped = await gateway.process.call('probe:profile-stop', { path: file }, 60_000);
   if (failed(stopped)) throw new Error(`the gateway's CPU profile could not be written: ${failed(stopped)}`);
   return summariseProfile(file);
+}
+
+/**
+ * The `/chat` SSE short run again with REDIS_URL set (a local redis-server, limits shared
+ * through it): what two Redis round trips per request cost against the in-memory matrix.
+ */
+async function redisRuns(settings: Settings, sim: Simulator, logDir: string): Promise<RedisRun> {
+  const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) return { skipped: 'redis-server is not installed (Debian package redis-server)' };
+  const port = await freePort();
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  try {
+    const gateway = await startGateway(logDir, sim, { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: 'bench' });
+    try {
+      const ready = (await (await fetch(`${gateway.origin}/health/ready`)).json()) as { details?: { redis?: { limits?: string } } };
+      if (ready.details?.redis?.limits !== 'shared') return { skipped: 'the gateway could not reach the benchmark redis-server' };
+      const endpoints: Endpoints = {
+        gateway: gateway.origin,
+        simulator: sim.origin,
+        baseline: gateway.origin,
+        gatewayProcess: gateway.process,
+        simulatorProcess: sim.process,
+        baselineProcess: gateway.process,
+      };
+      await warmUp(TARGETS['chat-sse'], gateway.origin, 10, Math.max(1, 2 * settings.warmupS));
+      const cells: LoadResult[] = [];
+      for (const connections of [...new Set([1, settings.referenceConnections])]) {
+        const result = await runLoad(TARGETS['chat-sse'], connections, settings, endpoints);
+        console.log(`[redis] gateway /chat SSE c=${String(connections).padStart(3)} ${result.requestsPerSec.toFixed(0).padStart(6)} req/s  p50 ${result.latencyP50} ms  p99 ${result.latencyP99} ms`);
+        cells.push(result);
+      }
+      return { redisVersion: version.stdout.trim().split(' ').find((part) => part.startsWith('v='))?.slice(2) ?? 'unknown', cells };
+    } finally {
+      await gateway.process.stop();
+    }
+  } finally {
+    server.kill('SIGKILL');
+  }
 }
 
 async function longStreamRuns(settings: Settings, sim: Simulator, gateway: Gateway): Promise<LongStreamRun[]> {
@@ -381,9 +424,11 @@ async function main(): Promise<void> {
     await baseline.process.stop();
     const profile = settings.profile ? await profileGateway(settings, gateway) : null;
     const afterShortRuns = await gateway.process.call<MemorySnapshot>('probe:memory');
+    await gateway.process.stop();
+    console.log('Redis mode: the /chat SSE short run with REDIS_URL set');
+    const redis = await redisRuns(settings, sim, logDir);
 
     // A fresh gateway for the streams: its memory then reflects the streams, not the short runs' history.
-    await gateway.process.stop();
     gateway = await startGateway(logDir, sim);
     const idle = await gateway.process.call<MemorySnapshot>('probe:memory');
     const longStreams = await longStreamRuns(settings, sim, gateway);
@@ -398,7 +443,7 @@ async function main(): Promise<void> {
       profile,
       longStreams,
       hangup,
-      redis: REDIS_NOTE,
+      redis,
     };
     const markdown = renderMarkdown(measurements);
     console.log(`\n${markdown}`);

@@ -46,6 +46,8 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
       commandTimeout: timeoutMs,
       connectTimeout: Math.max(timeoutMs, 1_000),
       enableOfflineQueue: false,
+      // Commands issued in the same tick (many requests at once) leave in one write.
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 0,
       retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
     });
