@@ -149,7 +149,23 @@ const notAnArrayOfObjects = fc.oneof(
   fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(anyJson, { maxLength: 2 })), { minLength: 1, maxLength: 3 }),
 );
 
-/** `base` (a valid /chat request) with one field made invalid; every one must come back as 400 naming that field. */
+/**
+ * Whether Fastify's JSON parser refuses the body (400 invalid_json) before any field is validated:
+ * an object with a `__proto__` key, or with a `constructor` object that has a `prototype` key, at
+ * any depth. fc.string() favours such names, so the JSON values put in a bad field can hold them.
+ */
+function refusedByJsonParser(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Object.hasOwn(value, '__proto__')) return true;
+  const constructor: unknown = Object.hasOwn(value, 'constructor') ? (value as { constructor: unknown }).constructor : undefined;
+  if (typeof constructor === 'object' && constructor !== null && Object.hasOwn(constructor, 'prototype')) return true;
+  return Object.values(value).some(refusedByJsonParser);
+}
+
+/**
+ * `base` (a valid /chat request) with one field made invalid; every one must come back as 400 naming
+ * that field. Bodies the JSON parser refuses are left out: their only answer is invalid_json.
+ */
 export function badChatField(base: Record<string, unknown>, known: readonly string[]): fc.Arbitrary<BadField> {
   return fc.oneof<fc.Arbitrary<Patch>[]>(
     notAnArrayOfObjects.map((value) => set('messages', value)),
@@ -163,10 +179,12 @@ export function badChatField(base: Record<string, unknown>, known: readonly stri
     badStop.map((value) => set('stop', value)),
     notAString.filter((value) => value !== null && typeof value !== 'boolean').map((value) => set('stream', value)),
     fc.tuple(unknownField(known), anyJson).map(([name, value]) => set(name, value)),
-  ).map((patch) => patch(base));
+  )
+    .map((patch) => patch(base))
+    .filter(({ body }) => !refusedByJsonParser(body));
 }
 
-/** `base` (a valid /v1/chat/completions request) with one field made invalid. */
+/** `base` (a valid /v1/chat/completions request) with one field made invalid, as badChatField. */
 export function badOpenAiField(base: Record<string, unknown>, known: readonly string[]): fc.Arbitrary<BadField> {
   const nonNull = notAString.filter((value) => value !== null);
   return fc.oneof<fc.Arbitrary<Patch>[]>(
@@ -197,7 +215,9 @@ export function badOpenAiField(base: Record<string, unknown>, known: readonly st
       fc.oneof(fc.string(), fc.integer(), fc.boolean()).map((json_schema) => ({ type: 'json_schema', json_schema })),
     ).map((value) => set('response_format', value)),
     fc.tuple(unknownField(known), anyJson).map(([name, value]) => set(name, value)),
-  ).map((patch) => patch(base));
+  )
+    .map((patch) => patch(base))
+    .filter(({ body }) => !refusedByJsonParser(body));
 }
 
 /** A request mixing valid, odd and wrong values in any field; some come out valid. */

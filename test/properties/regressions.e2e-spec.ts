@@ -60,6 +60,7 @@ describe('property names validation drops (constructor, prototype, toString, ...
       body: `{"model":"m","messages":${hello},"stream_options":{"include_usage":true,"__lookupGetter__":1}}`,
       field: 'stream_options.__lookupGetter__',
     },
+    { path: '/chat', body: `{"messages":${hello},"stream":false,"":{"toString":1}}`, field: '.toString' },
   ])('POST $path answers 400 validation_failed naming $field', async ({ path, body, field }) => {
     const upstreamBefore = gateway.sim.requests.length;
     const response = await post(path, body);
@@ -75,6 +76,21 @@ describe('property names validation drops (constructor, prototype, toString, ...
     const error = expectDocumentedAnswer(response, 'openai');
     expect(response.status).toBe(400);
     expect(error?.fields).toEqual(['response_format.json_schema.schema.properties.constructor']);
+  });
+});
+
+describe('a "__proto__" key inside a bad field (the parser refuses it before validation, so the bad-field property must not generate one)', () => {
+  it.each([
+    { path: '/chat', where: 'model', body: `{"messages":${JSON.stringify(say)},"stream":false,"model":[{"__proto__":false}]}` },
+    { path: '/v1/chat/completions', where: 'an unknown message field', body: '{"model":"m","messages":[{"role":"user","content":"Say hello.","":{"__proto__":null}}]}' },
+    { path: '/v1/chat/completions', where: 'an unknown field', body: `{"model":"m","messages":${JSON.stringify(say)},"":{"__proto__":0}}` },
+  ])('POST $path with one in $where answers 400 invalid_json and reaches no provider', async ({ path, body }) => {
+    const upstreamBefore = gateway.sim.requests.length;
+    const response = await post(path, body);
+    const error = expectDocumentedAnswer(response, path.startsWith('/v1/') ? 'openai' : 'gateway');
+    expect(response.status).toBe(400);
+    expect(error?.code).toBe('invalid_json');
+    expect(gateway.sim.requests.length).toBe(upstreamBefore);
   });
 });
 

@@ -45,6 +45,13 @@ describe('BodyShapePipe', () => {
     expect(fieldsOf(() => pipe.transform(body, asBody))).toEqual([{ field: `messages.0.${name}`, errors: [`${name} is not a supported parameter`] }]);
   });
 
+  it('keeps an empty property name in the path, so the field named is the one at fault', () => {
+    const top = JSON.parse('{"messages":[],"":{"toString":1}}') as unknown;
+    const nested = JSON.parse('{"messages":[],"x":{"":[{"valueOf":1}]}}') as unknown;
+    expect(fieldsOf(() => pipe.transform(top, asBody))).toEqual([{ field: '.toString', errors: ['toString is not a supported parameter'] }]);
+    expect(fieldsOf(() => pipe.transform(nested, asBody))).toEqual([{ field: 'x..0.valueOf', errors: ['valueOf is not a supported parameter'] }]);
+  });
+
   it('leaves what is not a body, and bodies that are not objects, to the ValidationPipe', () => {
     expect(pipe.transform(arrays(1_000), { type: 'query' })).toEqual(arrays(1_000));
     expect(pipe.transform('text', asBody)).toBe('text');

@@ -42,7 +42,7 @@ function findProblem(body: object): { field: string; errors: string[] } | undefi
   const pending: Container[] = [{ value: body, path: '', top: '', depth: 1 }];
   for (let next = pending.pop(); next; next = pending.pop()) {
     for (const [key, child] of Object.entries(next.value)) {
-      const path = next.path ? `${next.path}.${key}` : key;
+      const path = next.depth === 1 ? key : `${next.path}.${key}`;
       if (DROPPED_NAMES.has(key)) return { field: path, errors: [`${key} is not a supported parameter`] };
       if (typeof child !== 'object' || child === null) continue;
       const top = next.depth === 1 ? key : next.top;
