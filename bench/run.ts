@@ -298,7 +298,7 @@ async function redisRuns(settings: Settings, sim: Simulator, logDir: string): Pr
       };
       await warmUp(TARGETS['chat-sse'], gateway.origin, 10, Math.max(1, 2 * settings.warmupS));
       const cells: LoadResult[] = [];
-      for (const connections of [...new Set([1, settings.referenceConnections])]) {
+      for (const connections of new Set([1, settings.referenceConnections])) {
         const result = await runLoad(TARGETS['chat-sse'], connections, settings, endpoints);
         console.log(`[redis] gateway /chat SSE c=${String(connections).padStart(3)} ${result.requestsPerSec.toFixed(0).padStart(6)} req/s  p50 ${result.latencyP50} ms  p99 ${result.latencyP99} ms`);
         cells.push(result);
