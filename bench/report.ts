@@ -541,7 +541,7 @@ Environment variables (defaults in brackets; \`--quick\` changes those marked *)
 | \`BENCH_STREAMS\` | concurrent long-stream runs [100,500,1000*] |
 | \`BENCH_HANGUP_STREAMS\` | streams in the hang-up check [1000*] |
 
-What runs: \`bench/run.ts\` starts the provider simulator (\`bench/simulator-process.ts\`) and the built gateway
+What runs: \`bench/run.ts\` starts the provider simulator (\`test/simulator/simulator-process.ts\`) and the built gateway
 (\`node --import ./bench/probe.mjs dist/main.js\`) as child processes with an IPC channel, on 127.0.0.1 and free ports.
 The probe samples the gateway's event-loop delay, RSS and CPU time and reports them on request; the simulator counts
 the streams it has open (\`ProviderSimulator.streamStats()\`). Short runs use autocannon (\`bench/load.ts\`); time to

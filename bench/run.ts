@@ -125,7 +125,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 async function startSimulator(logDir: string): Promise<{ process: BenchProcess; origin: string; groqBaseUrl: string; cerebrasBaseUrl: string }> {
   const sim = BenchProcess.start(
     'simulator',
-    ['--import', 'tsx', '--import', PROBE, join(ROOT, 'bench', 'simulator-process.ts')],
+    ['--import', 'tsx', '--import', PROBE, join(ROOT, 'test', 'simulator', 'simulator-process.ts')],
     baseEnv(),
     join(logDir, 'simulator.log'),
   );

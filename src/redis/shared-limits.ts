@@ -100,11 +100,14 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
     deploymentKey: string,
     now: number,
   ): Promise<{ windows: Record<WindowName, SharedWindow>; totals: SharedTotals; inFlight: number } | undefined> {
-    return this.attempt(async () => ({
-      windows: await this.limiter!.windows(deploymentKey, now),
-      totals: await this.limiter!.totals(deploymentKey),
-      inFlight: await this.limiter!.inFlight(deploymentKey, now),
-    }));
+    return this.attempt(async () => {
+      const [windows, totals, inFlight] = await Promise.all([
+        this.limiter!.windows(deploymentKey, now),
+        this.limiter!.totals(deploymentKey),
+        this.limiter!.inFlight(deploymentKey, now),
+      ]);
+      return { windows, totals, inFlight };
+    });
   }
 
   /** For readiness: answers within the command timeout or not at all. */

@@ -4,7 +4,7 @@
 // a deep backlog), not as a separate process from dist/: no build step, no dependency on a dist/
 // that another build may be rewriting, and direct access to the process whose heap (after a
 // forced GC: the worker runs with --expose-gc) and event-loop delay are measured. The provider
-// simulator (simulator-child.ts) and the load client (client-child.ts) each run in a child
+// simulator (test/simulator/simulator-process.ts) and the load client (client-child.ts) each run in a child
 // process, so those measurements are the gateway's alone and the gateway's event loop does not
 // share a core with the client's parsing: with the client in-process, 1,000 streams never got
 // past ~550 open upstream at once on 2 cores; with it outside, all 1,000 are.
@@ -115,9 +115,9 @@ class ChildChannel {
     });
   }
 
-  /** Starts the script and resolves with its `{ op: 'ready' }` message. */
-  static async start<Ready>(name: string, script: string): Promise<{ channel: ChildChannel; ready: Ready }> {
-    const child = fork(join(HERE, script), [], {
+  /** Starts the script and resolves with its ready message (`{ op: readyOp }`). */
+  static async start<Ready>(name: string, script: string, readyOp = 'ready'): Promise<{ channel: ChildChannel; ready: Ready }> {
+    const child = fork(script, [], {
       cwd: ROOT,
       execArgv: ['--import', 'tsx'],
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' },
@@ -125,7 +125,7 @@ class ChildChannel {
     });
     const channel = new ChildChannel(name, child);
     try {
-      const ready = await channel.message<Ready>('ready', 30_000);
+      const ready = await channel.message<Ready>(readyOp, 30_000);
       return { channel, ready };
     } catch (error) {
       await channel.stop();
@@ -192,7 +192,7 @@ class ChildChannel {
   }
 }
 
-/** The provider simulator's child process (simulator-child.ts). */
+/** The provider simulator's child process (test/simulator/simulator-process.ts). */
 export class SimulatorProcess {
   private constructor(
     private readonly channel: ChildChannel,
@@ -201,20 +201,24 @@ export class SimulatorProcess {
   ) {}
 
   static async start(): Promise<SimulatorProcess> {
-    const { channel, ready } = await ChildChannel.start<{ groqBaseUrl: string; cerebrasBaseUrl: string }>('the simulator process', 'simulator-child.ts');
+    const { channel, ready } = await ChildChannel.start<{ groqBaseUrl: string; cerebrasBaseUrl: string }>(
+      'the simulator process',
+      join(ROOT, 'test', 'simulator', 'simulator-process.ts'),
+      'sim:ready',
+    );
     return new SimulatorProcess(channel, ready.groqBaseUrl, ready.cerebrasBaseUrl);
   }
 
   setBehaviour(behaviour: Behaviour): Promise<void> {
-    return this.channel.call('behaviour', { behaviour });
+    return this.channel.call('sim:behaviour', { behaviour });
   }
 
   streamStats(): Promise<StreamStats> {
-    return this.channel.call('streams');
+    return this.channel.call('sim:streams');
   }
 
   resetStreamStats(): Promise<void> {
-    return this.channel.call('reset-streams');
+    return this.channel.call('sim:reset-streams');
   }
 
   stop(): Promise<void> {
@@ -227,7 +231,7 @@ export class LoadClient {
   private constructor(private readonly channel: ChildChannel) {}
 
   static async start(): Promise<LoadClient> {
-    const { channel } = await ChildChannel.start('the load client process', 'client-child.ts');
+    const { channel } = await ChildChannel.start('the load client process', join(HERE, 'client-child.ts'));
     return new LoadClient(channel);
   }
 

@@ -1,18 +1,19 @@
-// The provider simulator in a process of its own, so its CPU is not shared with the load
-// generator's event loop. bench/run.ts spawns it with an IPC channel (and bench/probe.mjs
-// preloaded for CPU and memory figures) and drives it with messages:
+// The provider simulator in a process of its own, so that its CPU, heap and event loop are not
+// measured as the gateway's or the load generator's. The benchmark (bench/run.ts, with
+// bench/probe.mjs preloaded) and the load suite (test/load/load-harness.ts) spawn it with an IPC
+// channel and drive it with messages:
 //   { id, op: 'sim:behaviour', behaviour }  every model answers like this from now on
 //   { id, op: 'sim:streams' }               -> StreamStats (open now, peak open, started, aborted)
 //   { id, op: 'sim:reset-streams' }         starts a new peak
 // It announces itself with { op: 'sim:ready', groqBaseUrl, cerebrasBaseUrl } and exits when the
 // parent goes away.
-import { ProviderSimulator, type Behaviour, type ProviderName } from '../test/simulator/provider-simulator.js';
-import { KNOWN_MODELS } from '../test/simulator/scenarios.js';
+import { ProviderSimulator, type Behaviour, type ProviderName } from './provider-simulator.js';
+import { KNOWN_MODELS } from './scenarios.js';
 
 type Message = { id: number; op: 'sim:behaviour'; behaviour: Behaviour } | { id: number; op: 'sim:streams' | 'sim:reset-streams' };
 
 if (!process.send) {
-  console.error('bench/simulator-process.ts is started by bench/run.ts (it needs an IPC channel)');
+  console.error('test/simulator/simulator-process.ts is started by the benchmark or the load suite (it needs an IPC channel)');
   process.exit(2);
 }
 const send = process.send.bind(process);
@@ -24,7 +25,7 @@ const sim = new ProviderSimulator({ models: KNOWN_MODELS, recordRequests: false,
 await sim.start();
 
 // The simulator counts a small free-tier quota down in its rate-limit headers, and the gateway
-// rightly skips a deployment whose provider reports none left. A benchmark account is never
+// rightly skips a deployment whose provider reports none left. An account under load is never
 // short of quota: the headers are still sent (and parsed by the gateway), with room to spare.
 const PLENTY = '1000000000';
 const UNLIMITED_HEADERS: Record<ProviderName, Record<string, string>> = {
