@@ -19,7 +19,7 @@ import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/upstream-error.js';
 import { Clock } from '../usage/clock.js';
-import { UsageTracker, type AttemptOutcome, type Reservation } from '../usage/usage-tracker.service.js';
+import { UsageTracker, type AttemptOutcome, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
 import {
   StreamInterruptedError,
   estimatePromptTokens,
@@ -28,14 +28,6 @@ import {
   type ChatEvent,
   type ChatSession,
 } from './chat-command.js';
-
-/** A deployment the tracker turned away before any upstream call. */
-interface Refusal {
-  key: string;
-  retryAt: number;
-  reason: string;
-  blockedBy: 'limits' | 'circuit';
-}
 
 /** One try of one deployment, admitted by the tracker. */
 interface Attempt {
@@ -88,40 +80,55 @@ export class ChatService {
   async start(command: ChatCommand, signal: AbortSignal): Promise<ChatSession> {
     this.checkSize(command);
     const requestId = randomUUID();
-    const candidates = this.selector.candidates(command.model);
+    const plan = this.selector.candidates(command.model);
     const promptTokens = estimatePromptTokens(command.messages);
+    const maxCompletionTokensFor = (deployment: Deployment) => command.maxTokens ?? deployment.defaults.maxCompletionTokens;
+    const tokensFor = (deployment: Deployment) => promptTokens + maxCompletionTokensFor(deployment);
     const attempts: AttemptRecord[] = [];
     const failures: UpstreamError[] = [];
-    const blocked: Refusal[] = [];
+    // Without fallback only the first candidate in the rotation's order is ever considered.
+    const first = await this.tracker.reserveFirst(plan, tokensFor, this.autoFallback ? Number.POSITIVE_INFINITY : 1);
+    const blocked: Refusal[] = [...first.refusals];
+    const { order } = first;
 
-    for (const [index, deployment] of candidates.entries()) {
-      if (index > 0 && !this.autoFallback) break;
-      if (signal.aborted) throw new ClientGoneError();
-      // An earlier attempt of this request may have learned it cannot serve (a rejected key).
-      if (index > 0 && this.tracker.unavailableReason(deployment.key)) continue;
-      const maxCompletionTokens = command.maxTokens ?? deployment.defaults.maxCompletionTokens;
-      const admission = await this.tracker.reserve(deployment, promptTokens + maxCompletionTokens);
-      if (!admission.admitted) {
-        blocked.push({ key: deployment.key, retryAt: admission.retryAt, reason: admission.reason, blockedBy: admission.blockedBy });
-        continue;
+    for (let position = first.admitted?.position ?? order.length; position < order.length; position++) {
+      const deployment = order[position]!;
+      if (position > 0 && !this.autoFallback) break;
+      if (signal.aborted) {
+        if (position === first.admitted?.position) this.tracker.settle(first.admitted.reservation, 'cancelled');
+        throw new ClientGoneError();
+      }
+      let reservation: Reservation;
+      if (position === first.admitted?.position) {
+        reservation = first.admitted.reservation;
+      } else {
+        // An earlier attempt of this request may have learned it cannot serve (a rejected key).
+        if (this.tracker.unavailableReason(deployment.key)) continue;
+        const admission = await this.tracker.reserve(deployment, tokensFor(deployment));
+        if (!admission.admitted) {
+          blocked.push({ deployment, retryAt: admission.retryAt, reason: admission.reason, blockedBy: admission.blockedBy });
+          continue;
+        }
+        reservation = admission.reservation;
       }
       try {
-        const attempt = { deployment, reservation: admission.reservation, promptTokens, maxCompletionTokens };
+        const attempt = { deployment, reservation, promptTokens, maxCompletionTokens: maxCompletionTokensFor(deployment) };
         const opened = await this.open(attempt, command, signal);
         const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts };
         return { meta, deployment, events: this.relay(opened, signal) };
       } catch (error) {
         if (error instanceof ClientGoneError) {
-          this.tracker.settle(admission.reservation, 'cancelled');
+          this.tracker.settle(reservation, 'cancelled');
           throw error;
         }
         const failure = error as UpstreamError;
-        this.tracker.settle(admission.reservation, 'failed', undefined, failure.kind);
+        // Learned first, so the provider's report travels with the settle to the other replicas.
         this.learnFrom(deployment, failure);
+        this.tracker.settle(reservation, 'failed', undefined, failure.kind);
         attempts.push({ model: deployment.id, provider: deployment.provider, error: failure.kind });
         failures.push(failure);
         if (!failure.worthFallingBack) break;
-        if (this.autoFallback && index < candidates.length - 1) this.tracker.recordFallback(deployment.key);
+        if (this.autoFallback && position < order.length - 1) this.tracker.recordFallback(deployment.key);
       }
     }
     throw this.exhausted(attempts, failures, blocked);
@@ -305,7 +312,7 @@ export class ChatService {
     const limited = blocked.filter((entry) => entry.blockedBy === 'limits');
     if (failures.length === 0 && limited.length === 0 && blocked.length > 0) {
       // Only open circuits: the deployments are failing, not busy, so this is no rate limit.
-      const reasons = blocked.map((entry) => `${entry.key}: ${entry.reason}`).join('; ');
+      const reasons = blocked.map((entry) => `${entry.deployment.key}: ${entry.reason}`).join('; ');
       const error = new NoModelAvailableError(`No model can serve this request now (${reasons}).`);
       error.headers['retry-after'] = String(retryAfterSeconds(Math.min(...blocked.map((entry) => entry.retryAt))));
       return error;
@@ -316,7 +323,7 @@ export class ChatService {
     if (failures.length > 0 && neverFits && failures.every((failure) => failure.kind === 'payload_too_large')) {
       return new RequestTooLargeError([
         ...failures.map((failure) => failure.message),
-        ...blocked.map((entry) => `${entry.key} ${entry.reason}`),
+        ...blocked.map((entry) => `${entry.deployment.key} ${entry.reason}`),
       ]);
     }
     const onlyLimits = failures.every((failure) => failure.kind === 'rate_limited');
@@ -324,7 +331,7 @@ export class ChatService {
       const cooldowns = failures.map((failure) => now + (failure.details.retryAfterMs ?? this.defaultCooldownMs));
       const earliest = Math.min(...blocked.map((entry) => entry.retryAt), ...cooldowns);
       if (earliest === Number.POSITIVE_INFINITY) {
-        return new RequestTooLargeError(blocked.map((entry) => `${entry.key} ${entry.reason}`));
+        return new RequestTooLargeError(blocked.map((entry) => `${entry.deployment.key} ${entry.reason}`));
       }
       return new RateLimitedError(retryAfterSeconds(earliest), { attempts });
     }

@@ -5,7 +5,9 @@ import type { Deployment } from '../config/model-catalog.js';
 import type { ModelEntry } from '../config/models.js';
 import type { ProviderAdapter } from '../providers/provider-adapter.js';
 import { ModelSelector } from './model-selector.service.js';
+import type { CandidatePlan } from '../usage/usage-tracker.service.js';
 import { RotationStrategy } from './strategies/rotation-strategy.js';
+import { RoundRobinStrategy } from './strategies/round-robin.strategy.js';
 
 /** Keeps the order it is given, so a test sees resolution, not rotation. */
 class CatalogOrder extends RotationStrategy {
@@ -36,7 +38,7 @@ function setup(entries: ModelEntry[] = CATALOG, adapters?: ProviderAdapter[], st
   return { catalog, tracker, selector: new ModelSelector(catalog, strategy) };
 }
 
-const keys = (deployments: Deployment[]) => deployments.map((d) => d.key);
+const keys = (plan: CandidatePlan) => plan.ordered.map((d) => d.key);
 
 function thrown(run: () => unknown): unknown {
   try {
@@ -85,6 +87,18 @@ describe('ModelSelector', () => {
   it('returns the candidates in the rotation strategy’s order', () => {
     const { selector } = setup(CATALOG, undefined, new Reversed());
     expect(keys(selector.candidates('llama-3.3-70b'))).toEqual(['cerebras/llama-3.3-70b', 'groq/llama-3.3-70b']);
+  });
+
+  it('hands Redis the strategy’s order for a state-free strategy, and the catalog order for one whose state Redis keeps', () => {
+    const reversed = setup(CATALOG, undefined, new Reversed()).selector.candidates('llama-3.3-70b');
+    expect(reversed.shared).toEqual({ candidates: reversed.ordered, ordering: 'given' });
+
+    const roundRobin = setup(CATALOG, undefined, new RoundRobinStrategy()).selector;
+    roundRobin.candidates('llama-3.3-70b');
+    const plan = roundRobin.candidates('llama-3.3-70b');
+    expect(keys(plan)).toEqual(['cerebras/llama-3.3-70b', 'groq/llama-3.3-70b']);
+    expect(plan.shared.ordering).toBe('round-robin');
+    expect(plan.shared.candidates.map((d) => d.key)).toEqual(['groq/llama-3.3-70b', 'cerebras/llama-3.3-70b']);
   });
 
   it('leaves out the deployments of a provider without a key', () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { NoModelAvailableError, ModelNotFoundError } from '../common/errors/gateway-errors.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { ModelCatalogService } from './model-catalog.service.js';
+import type { CandidatePlan } from '../usage/usage-tracker.service.js';
 import { RotationStrategy } from './strategies/rotation-strategy.js';
 
 /** Turns a request's `model` field into the ordered list of deployments to try. */
@@ -15,14 +16,17 @@ export class ModelSelector {
   /**
    * `undefined`: every deployment, in the rotation strategy's order. A model id: every deployment
    * of that public model (or with that provider model id). `provider/id`: that one deployment.
-   * Throws when none exists or none can serve.
+   * Throws when none exists or none can serve. Ordered by the rotation strategy here, and in
+   * Redis when replicas share state.
    */
-  candidates(model: string | undefined): Deployment[] {
+  candidates(model: string | undefined): CandidatePlan {
     const matching = model === undefined ? [...this.catalog.deployments] : this.resolve(model);
     if (matching.length === 0) throw new ModelNotFoundError(model ?? '');
     const servable = matching.filter((deployment) => this.catalog.servability(deployment).available);
     if (servable.length === 0) throw this.noneAvailable(matching);
-    return this.strategy.order(servable);
+    const ordered = this.strategy.order(servable);
+    const ordering = this.strategy.sharedOrdering;
+    return { ordered, shared: { candidates: ordering === 'given' ? ordered : servable, ordering } };
   }
 
   private resolve(model: string): Deployment[] {

@@ -16,7 +16,7 @@ export class ModelsController {
 
   /** Every model in the catalog: availability, configured limits, the provider's reported limits, cooldown. */
   @Get('models')
-  listModels(): ModelsResponseDto {
+  listModels(): Promise<ModelsResponseDto> {
     return this.models.list();
   }
 }

@@ -29,10 +29,11 @@ export class ModelsService {
     return { status: 'ok', message: `LLM gateway: ${servable.length} model(s) ready. POST /chat to talk, GET /docs for the API.${hint}`, models };
   }
 
-  list(): ModelsResponseDto {
-    const models = this.catalog.deployments.map((deployment): ModelViewDto => {
+  /** With REDIS_URL, cooldowns and the providers' reports are those any replica learned. */
+  async list(): Promise<ModelsResponseDto> {
+    const models = await Promise.all(this.catalog.deployments.map(async (deployment): Promise<ModelViewDto> => {
       const { available, reason } = this.catalog.availability(deployment);
-      const cooldownUntil = this.tracker.cooldownUntil(deployment.key);
+      const { cooldownUntil, providerRateLimit } = await this.tracker.routingState(deployment.key);
       const circuit = this.tracker.circuit(deployment.key);
       return {
         id: deployment.id,
@@ -45,7 +46,7 @@ export class ModelsService {
         ...(reason ? { reason } : {}),
         priority: deployment.priority,
         configuredLimits: deployment.limits,
-        rateLimit: this.tracker.providerRateLimit(deployment.key),
+        rateLimit: providerRateLimit,
         cooldownUntil: cooldownUntil ? new Date(cooldownUntil).toISOString() : null,
         circuit: {
           state: circuit.state,
@@ -54,7 +55,7 @@ export class ModelsService {
           recentAttempts: circuit.recentAttempts,
         },
       };
-    });
+    }));
     const available = new Set(models.filter((view) => view.available).map((view) => view.key));
     const groups = [...this.catalog.groups].map(([model, deployments]): ModelGroupDto => {
       const keys = deployments.map((deployment) => deployment.key);

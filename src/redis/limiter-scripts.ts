@@ -25,65 +25,134 @@ end
 `;
 
 /**
- * KEYS: minute, hour, day window; cooldown; totals; inflight.
- * ARGV: now, tokens, request limits (minute, hour, day; -1 = none), token limits (same),
- *       window ends (same), member, lease expiry, key TTL in ms.
- * Returns {1} when admitted; {0, retryAt (-1 = never), reason} when not.
+ * Checks one deployment and, when every window, its cooldown and its limits leave room, reserves
+ * a place in it. `k` is the index of its first key (minute, hour, day window; cooldown; totals;
+ * inflight), `a` of its first argument (tokens; request limits minute, hour, day, -1 = none;
+ * token limits, same; window ends, same; in-flight member).
+ * Returns nil when admitted, or the retry time (-1 = never) and the reason.
  */
-export const RESERVE_SCRIPT = `${PRUNE_EXPIRED}
-local now = tonumber(ARGV[1])
-local tokens = tonumber(ARGV[2])
+const TRY_RESERVE = `${PRUNE_EXPIRED}
 local names = {'minute', 'hour', 'day'}
-prune(KEYS[6], now)
-
-local cooldown = redis.call('HMGET', KEYS[4], 'until', 'reason')
-if tonumber(cooldown[1] or '0') > now then
-  redis.call('HINCRBY', KEYS[5], 'limited', 1)
-  return {0, tonumber(cooldown[1]), cooldown[2] or 'cooling down'}
+local function try_reserve(k, a, now, lease, ttl)
+  prune(KEYS[k + 5], now)
+  local cooldown = redis.call('HMGET', KEYS[k + 3], 'until', 'reason')
+  if tonumber(cooldown[1] or '0') > now then
+    redis.call('HINCRBY', KEYS[k + 4], 'limited', 1)
+    return tonumber(cooldown[1]), cooldown[2] or 'cooling down'
+  end
+  local tokens = tonumber(ARGV[a])
+  local retryAt, reason = nil, nil
+  -- The latest time any full window frees up; -1 (never) wins over any time.
+  local function block(at, why)
+    if retryAt == -1 then return end
+    if at == -1 or retryAt == nil or at > retryAt then retryAt, reason = at, why end
+  end
+  for i = 1, 3 do
+    local window = redis.call('HMGET', KEYS[k + i - 1], 'r', 't', 'p', 'c')
+    local requests = tonumber(window[1] or '0')
+    local committed = tonumber(window[2] or '0') + tonumber(window[3] or '0') + tonumber(window[4] or '0')
+    local requestLimit, tokenLimit, ends = tonumber(ARGV[a + i]), tonumber(ARGV[a + 3 + i]), tonumber(ARGV[a + 6 + i])
+    if requestLimit >= 0 and requests + 1 > requestLimit then block(ends, 'requests per ' .. names[i] .. ' limit reached') end
+    if tokenLimit >= 0 and tokens > tokenLimit then
+      block(-1, 'needs ' .. tokens .. ' tokens, more than the ' .. tokenLimit .. ' tokens per ' .. names[i] .. ' limit')
+    elseif tokenLimit >= 0 and committed + tokens > tokenLimit then
+      block(ends, 'tokens per ' .. names[i] .. ' limit reached')
+    end
+  end
+  if retryAt ~= nil then
+    redis.call('HINCRBY', KEYS[k + 4], 'limited', 1)
+    return retryAt, reason
+  end
+  for i = 1, 3 do
+    redis.call('HINCRBY', KEYS[k + i - 1], 'r', 1)
+    redis.call('HINCRBY', KEYS[k + i - 1], 't', tokens)
+    -- Relative expiry: the caller's clock decides the window, Redis's clock only the lifetime.
+    redis.call('PEXPIRE', KEYS[k + i - 1], tonumber(ARGV[a + 6 + i]) - now + ttl)
+  end
+  redis.call('ZADD', KEYS[k + 5], lease, ARGV[a + 10])
+  redis.call('PEXPIRE', KEYS[k + 5], ttl)
+  redis.call('HINCRBY', KEYS[k + 4], 'requests', 1)
+  redis.call('PEXPIRE', KEYS[k + 4], ttl)
+  return nil
 end
 
-local retryAt, reason = nil, nil
--- The latest time any full window frees up; -1 (never) wins over any time.
-local function block(at, why)
-  if retryAt == -1 then return end
-  if at == -1 or retryAt == nil or at > retryAt then retryAt, reason = at, why end
-end
-for i = 1, 3 do
-  local window = redis.call('HMGET', KEYS[i], 'r', 't', 'p', 'c')
+-- The minute window's fullest share of its per-minute limits (0 = idle), as least-used ranks.
+local function utilisation(k, a)
+  local window = redis.call('HMGET', KEYS[k], 'r', 't', 'p', 'c')
   local requests = tonumber(window[1] or '0')
   local committed = tonumber(window[2] or '0') + tonumber(window[3] or '0') + tonumber(window[4] or '0')
-  local requestLimit, tokenLimit, ends = tonumber(ARGV[2 + i]), tonumber(ARGV[5 + i]), tonumber(ARGV[8 + i])
-  if requestLimit >= 0 and requests + 1 > requestLimit then block(ends, 'requests per ' .. names[i] .. ' limit reached') end
-  if tokenLimit >= 0 and tokens > tokenLimit then
-    block(-1, 'needs ' .. tokens .. ' tokens, more than the ' .. tokenLimit .. ' tokens per ' .. names[i] .. ' limit')
-  elseif tokenLimit >= 0 and committed + tokens > tokenLimit then
-    block(ends, 'tokens per ' .. names[i] .. ' limit reached')
+  local requestLimit, tokenLimit = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 4])
+  local load = 0
+  if requestLimit > 0 then load = math.max(load, requests / requestLimit) end
+  if tokenLimit > 0 then load = math.max(load, committed / tokenLimit) end
+  return load
+end
+`;
+
+/** Keys per candidate of RESERVE_FIRST_SCRIPT, and arguments per candidate. */
+export const KEYS_PER_CANDIDATE = 6;
+export const ARGS_PER_CANDIDATE = 12;
+
+/**
+ * Orders the candidates of one request and reserves the first that has room, in one atomic
+ * step: the rotation every replica shares and the check-and-reserve cannot interleave with
+ * another replica's. Candidates this replica already refused (an open circuit, its own limits)
+ * keep their place in the order but are not reserved.
+ *
+ * KEYS: the rotation cursor, then per candidate: minute, hour, day window; cooldown; totals;
+ *       inflight.
+ * ARGV: now, ordering ('given' | 'round-robin' | 'least-used'), how many candidates of the order
+ *       may be considered, lease expiry, key TTL in ms, then per candidate: eligible (1 / 0),
+ *       tokens, request limits (minute, hour, day; -1 = none), token limits (same), window ends
+ *       (same), in-flight member.
+ * Returns {admitted (1-based candidate, 0 = none), order (1-based candidates),
+ *          refusals (candidate, retry time (-1 = never), reason; flattened)}.
+ */
+export const RESERVE_FIRST_SCRIPT = `${TRY_RESERVE}
+local now, ordering, considered = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local lease, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
+local count = (#KEYS - 1) / ${KEYS_PER_CANDIDATE}
+local keyAt = function(c) return 2 + (c - 1) * ${KEYS_PER_CANDIDATE} end
+local argAt = function(c) return 7 + (c - 1) * ${ARGS_PER_CANDIDATE} end
+
+local order = {}
+if ordering == 'round-robin' then
+  -- One cursor per candidate set, shared by every replica.
+  local start = (redis.call('INCR', KEYS[1]) - 1) % count
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  for i = 0, count - 1 do order[#order + 1] = (start + i) % count + 1 end
+else
+  for c = 1, count do order[c] = c end
+  if ordering == 'least-used' then
+    local load = {}
+    for c = 1, count do load[c] = utilisation(keyAt(c), argAt(c)) end
+    table.sort(order, function(x, y)
+      if load[x] ~= load[y] then return load[x] < load[y] end
+      return x < y
+    end)
   end
 end
-if retryAt ~= nil then
-  redis.call('HINCRBY', KEYS[5], 'limited', 1)
-  return {0, retryAt, reason}
-end
 
-local ttl = tonumber(ARGV[14])
-for i = 1, 3 do
-  redis.call('HINCRBY', KEYS[i], 'r', 1)
-  redis.call('HINCRBY', KEYS[i], 't', tokens)
-  -- Relative expiry: the caller's clock decides the window, Redis's clock only the lifetime.
-  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[8 + i]) - now + ttl)
+local refusals = {}
+for position = 1, math.min(considered, count) do
+  local c = order[position]
+  if ARGV[argAt(c) - 1] == '1' then
+    local retryAt, reason = try_reserve(keyAt(c), argAt(c), now, lease, ttl)
+    if retryAt == nil then return {c, order, refusals} end
+    refusals[#refusals + 1] = c
+    refusals[#refusals + 1] = retryAt
+    refusals[#refusals + 1] = reason
+  end
 end
-redis.call('ZADD', KEYS[6], tonumber(ARGV[13]), ARGV[12])
-redis.call('PEXPIRE', KEYS[6], ttl)
-redis.call('HINCRBY', KEYS[5], 'requests', 1)
-redis.call('PEXPIRE', KEYS[5], ttl)
-return {1}
+return {0, order, refusals}
 `;
 
 /**
  * KEYS: the reservation's minute, hour, day windows; the current minute, hour, day windows;
- *       totals; inflight.
+ *       totals; inflight; the provider's last reported limits.
  * ARGV: member, tokens, prompt tokens, completion tokens, outcome counter, current window ends
- *       (minute, hour, day), key TTL in ms, now.
+ *       (minute, hour, day), key TTL in ms, now, when the provider's report was observed
+ *       (0 = none to share), the report (JSON).
  * Returns 1 when this call released the reservation, 0 when it was already released.
  */
 export const SETTLE_SCRIPT = `
@@ -106,6 +175,12 @@ redis.call('HINCRBY', KEYS[7], ARGV[5], 1)
 redis.call('HINCRBY', KEYS[7], 'promptTokens', prompt)
 redis.call('HINCRBY', KEYS[7], 'completionTokens', completion)
 redis.call('PEXPIRE', KEYS[7], ttl)
+-- Merged by the time it was observed: a report that arrives late never overwrites a newer one.
+local observedAt = tonumber(ARGV[11])
+if observedAt > 0 and observedAt > tonumber(redis.call('HGET', KEYS[9], 'observedAt') or '0') then
+  redis.call('HSET', KEYS[9], 'observedAt', observedAt, 'report', ARGV[12])
+  redis.call('PEXPIRE', KEYS[9], ttl)
+end
 return released
 `;
 

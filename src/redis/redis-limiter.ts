@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Deployment } from '../config/model-catalog.js';
+import type { SharedOrdering } from '../models/strategies/rotation-strategy.js';
 import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
 import { LIMIT_FIELDS, WINDOW_MS, WINDOW_NAMES, type WindowName } from '../usage/usage-window.js';
-import { COOL_DOWN_SCRIPT, RESERVE_SCRIPT, SETTLE_SCRIPT } from './limiter-scripts.js';
+import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
+import { COOL_DOWN_SCRIPT, RESERVE_FIRST_SCRIPT, SETTLE_SCRIPT } from './limiter-scripts.js';
 
 const OUTCOME_COUNTER: Record<AttemptOutcome, string> = { completed: 'completed', failed: 'failures', cancelled: 'cancellations' };
 
@@ -20,6 +22,31 @@ export type SharedAdmission =
   | { admitted: true; reservation: SharedReservation }
   /** `retryAt` is Infinity when the request can never fit (larger than a whole window). */
   | { admitted: false; retryAt: number; reason: string };
+
+export type { SharedOrdering };
+
+export interface SharedCandidate {
+  deployment: Deployment;
+  tokens: number;
+  /** False when this replica already refused it (an open circuit, its own limits): keeps its place, never reserved. */
+  eligible: boolean;
+}
+
+export interface SharedRefusal {
+  /** Index into the candidates given. */
+  candidate: number;
+  retryAt: number;
+  reason: string;
+}
+
+export interface FirstAdmission {
+  /** Candidate indices, in the order they are to be tried. */
+  order: number[];
+  /** The first candidate in that order with room, now reserved; null when none had. */
+  admitted: { candidate: number; reservation: SharedReservation } | null;
+  /** Candidates before it in the order that had no room. */
+  refusals: SharedRefusal[];
+}
 
 export interface SharedWindow {
   start: number;
@@ -40,7 +67,7 @@ export interface RedisLimiterOptions {
 }
 
 type LimiterCommands = Redis & {
-  gatewayReserve(...args: Array<string | number>): Promise<[number, number?, string?]>;
+  gatewayReserveFirst(...args: Array<string | number>): Promise<[number, number[], Array<string | number>]>;
   gatewaySettle(...args: Array<string | number>): Promise<number>;
   gatewayCoolDown(key: string, until: number, now: number, reason: string): Promise<number>;
 };
@@ -59,36 +86,62 @@ export class RedisLimiter {
     redis: Redis,
     private readonly options: RedisLimiterOptions,
   ) {
-    redis.defineCommand('gatewayReserve', { numberOfKeys: 6, lua: RESERVE_SCRIPT });
-    redis.defineCommand('gatewaySettle', { numberOfKeys: 8, lua: SETTLE_SCRIPT });
+    // The number of keys depends on the number of candidates: passed first on each call.
+    redis.defineCommand('gatewayReserveFirst', { lua: RESERVE_FIRST_SCRIPT });
+    redis.defineCommand('gatewaySettle', { numberOfKeys: 9, lua: SETTLE_SCRIPT });
     redis.defineCommand('gatewayCoolDown', { numberOfKeys: 1, lua: COOL_DOWN_SCRIPT });
     this.redis = redis as LimiterCommands;
     this.tag = `{${options.prefix}}`;
     this.keyTtlMs = options.keyTtlMs ?? 3_600_000;
   }
 
+  /** Checks and reserves one deployment. */
   async reserve(deployment: Deployment, tokens: number, now: number): Promise<SharedAdmission> {
-    const windows = WINDOW_NAMES.map((name) => this.window(deployment.key, name, now));
-    const member = [randomUUID(), tokens, ...windows.map((window) => window.key)].join('\n');
+    const { admitted, refusals } = await this.reserveFirst([{ deployment, tokens, eligible: true }], 'given', 1, now);
+    if (admitted) return { admitted: true, reservation: admitted.reservation };
+    const [refusal] = refusals;
+    return { admitted: false, retryAt: refusal!.retryAt, reason: refusal!.reason };
+  }
+
+  /**
+   * Orders the candidates (`ordering`) and reserves the first of the first `considered` that has
+   * room, in one atomic step and one round trip.
+   */
+  async reserveFirst(candidates: SharedCandidate[], ordering: SharedOrdering, considered: number, now: number): Promise<FirstAdmission> {
+    const keys: string[] = [this.key(candidates.map((candidate) => candidate.deployment.key).join('|'), 'rotation')];
+    const args: Array<string | number> = [now, ordering, considered, now + this.options.leaseMs, this.keyTtlMs];
     const limit = (value: number | undefined) => (value === undefined ? -1 : value);
-    const [admitted, retryAt, reason] = await this.redis.gatewayReserve(
-      ...windows.map((window) => window.key),
-      this.key(deployment.key, 'cooldown'),
-      this.key(deployment.key, 'totals'),
-      this.key(deployment.key, 'inflight'),
-      now,
-      tokens,
-      ...WINDOW_NAMES.map((name) => limit(deployment.limits[LIMIT_FIELDS[name].requests])),
-      ...WINDOW_NAMES.map((name) => limit(deployment.limits[LIMIT_FIELDS[name].tokens])),
-      ...windows.map((window) => window.end),
-      member,
-      now + this.options.leaseMs,
-      this.keyTtlMs,
-    );
-    if (admitted === 1) {
-      return { admitted: true, reservation: { deploymentKey: deployment.key, tokens, member, windowKeys: windows.map((window) => window.key) } };
+    const pending: SharedReservation[] = [];
+    for (const { deployment, tokens, eligible } of candidates) {
+      const windows = WINDOW_NAMES.map((name) => this.window(deployment.key, name, now));
+      const member = [randomUUID(), tokens, ...windows.map((window) => window.key)].join('\n');
+      keys.push(
+        ...windows.map((window) => window.key),
+        this.key(deployment.key, 'cooldown'),
+        this.key(deployment.key, 'totals'),
+        this.key(deployment.key, 'inflight'),
+      );
+      args.push(
+        eligible ? 1 : 0,
+        tokens,
+        ...WINDOW_NAMES.map((name) => limit(deployment.limits[LIMIT_FIELDS[name].requests])),
+        ...WINDOW_NAMES.map((name) => limit(deployment.limits[LIMIT_FIELDS[name].tokens])),
+        ...windows.map((window) => window.end),
+        member,
+      );
+      pending.push({ deploymentKey: deployment.key, tokens, member, windowKeys: windows.map((window) => window.key) });
     }
-    return { admitted: false, retryAt: retryAt === -1 ? Number.POSITIVE_INFINITY : Number(retryAt), reason: String(reason) };
+    const [admitted, order, flatRefusals] = await this.redis.gatewayReserveFirst(keys.length, ...keys, ...args);
+    const refusals: SharedRefusal[] = [];
+    for (let i = 0; i < flatRefusals.length; i += 3) {
+      const retryAt = Number(flatRefusals[i + 1]);
+      refusals.push({ candidate: Number(flatRefusals[i]) - 1, retryAt: retryAt === -1 ? Number.POSITIVE_INFINITY : retryAt, reason: String(flatRefusals[i + 2]) });
+    }
+    return {
+      order: order.map((candidate) => Number(candidate) - 1),
+      admitted: admitted > 0 ? { candidate: admitted - 1, reservation: pending[admitted - 1]! } : null,
+      refusals,
+    };
   }
 
   /** Releases the reservation (once, however often called) and books the tokens actually used. */
@@ -97,6 +150,7 @@ export class RedisLimiter {
     outcome: AttemptOutcome,
     usage: { promptTokens: number; completionTokens: number } | undefined,
     now: number,
+    providerReport?: RateLimitSnapshot,
   ): Promise<boolean> {
     const current = WINDOW_NAMES.map((name) => this.window(reservation.deploymentKey, name, now));
     const released = await this.redis.gatewaySettle(
@@ -104,6 +158,7 @@ export class RedisLimiter {
       ...current.map((window) => window.key),
       this.key(reservation.deploymentKey, 'totals'),
       this.key(reservation.deploymentKey, 'inflight'),
+      this.key(reservation.deploymentKey, 'ratelimit'),
       reservation.member,
       reservation.tokens,
       usage?.promptTokens ?? 0,
@@ -112,6 +167,8 @@ export class RedisLimiter {
       ...current.map((window) => window.end),
       this.keyTtlMs,
       now,
+      providerReport ? Date.parse(providerReport.observedAt) : 0,
+      providerReport ? JSON.stringify(providerReport) : '',
     );
     return released === 1;
   }
@@ -124,6 +181,12 @@ export class RedisLimiter {
   async cooldownUntil(deploymentKey: string, now: number): Promise<number | null> {
     const until = Number((await this.redis.hget(this.key(deploymentKey, 'cooldown'), 'until')) ?? 0);
     return until > now ? until : null;
+  }
+
+  /** The newest limits the provider reported to any replica, or null. */
+  async providerReport(deploymentKey: string): Promise<RateLimitSnapshot | null> {
+    const report = await this.redis.hget(this.key(deploymentKey, 'ratelimit'), 'report');
+    return report ? (JSON.parse(report) as RateLimitSnapshot) : null;
   }
 
   /** What the deployment's current windows hold, across every replica. */

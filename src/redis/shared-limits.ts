@@ -6,7 +6,15 @@ import type { Environment, RedisFailureMode } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
 import type { WindowName } from '../usage/usage-window.js';
-import { RedisLimiter, type SharedReservation, type SharedWindow } from './redis-limiter.js';
+import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
+import {
+  RedisLimiter,
+  type FirstAdmission,
+  type SharedCandidate,
+  type SharedOrdering,
+  type SharedReservation,
+  type SharedWindow,
+} from './redis-limiter.js';
 
 /** What a shared check said; `unreachable` leaves the decision to REDIS_FAILURE_MODE. */
 export type SharedAdmissionResult =
@@ -82,9 +90,23 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
     return result.admitted ? { kind: 'admitted', reservation: result.reservation } : { kind: 'refused', retryAt: result.retryAt, reason: result.reason };
   }
 
-  /** Books the outcome; a lost settle is repaired by the reservation's lease. */
-  settle(reservation: SharedReservation, outcome: AttemptOutcome, usage: { promptTokens: number; completionTokens: number } | undefined, now: number): void {
-    void this.attempt(() => this.limiter!.settle(reservation, outcome, usage, now));
+  /** Orders the candidates and reserves the first with room; undefined when Redis cannot be reached. */
+  async reserveFirst(candidates: SharedCandidate[], ordering: SharedOrdering, considered: number, now: number): Promise<FirstAdmission | undefined> {
+    return this.attempt(() => this.limiter!.reserveFirst(candidates, ordering, considered, now));
+  }
+
+  /**
+   * Books the outcome, and the provider's newest report of its limits when there is one to share.
+   * A lost settle is repaired by the reservation's lease.
+   */
+  settle(
+    reservation: SharedReservation,
+    outcome: AttemptOutcome,
+    usage: { promptTokens: number; completionTokens: number } | undefined,
+    now: number,
+    providerReport?: RateLimitSnapshot,
+  ): void {
+    void this.attempt(() => this.limiter!.settle(reservation, outcome, usage, now, providerReport));
   }
 
   coolDown(deploymentKey: string, until: number, now: number, reason?: string): void {
@@ -107,6 +129,17 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
         this.limiter!.inFlight(deploymentKey, now),
       ]);
       return { windows, totals, inFlight };
+    });
+  }
+
+  /** The cooldown and the newest provider report any replica learned; undefined when Redis cannot be reached. */
+  async routingState(deploymentKey: string, now: number): Promise<{ cooldownUntil: number | null; providerReport: RateLimitSnapshot | null } | undefined> {
+    return this.attempt(async () => {
+      const [cooldownUntil, providerReport] = await Promise.all([
+        this.limiter!.cooldownUntil(deploymentKey, now),
+        this.limiter!.providerReport(deploymentKey),
+      ]);
+      return { cooldownUntil, providerReport };
     });
   }
 

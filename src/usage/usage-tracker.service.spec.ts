@@ -322,6 +322,30 @@ describe('UsageTracker', () => {
     });
   });
 
+  describe('reserveFirst on its own (no REDIS_URL)', () => {
+    const full = buildDeployment('groq', 'full', { limits: { requestsPerMinute: 0, requestsPerDay: 10, tokensPerMinute: 1_000, tokensPerDay: 10_000 } });
+    const free = buildDeployment('cerebras', 'free', { limits: { requestsPerMinute: 10, requestsPerDay: 10, tokensPerMinute: 1_000, tokensPerDay: 10_000 } });
+    const plan = (ordered: Deployment[]) => ({ ordered, shared: { candidates: ordered, ordering: 'given' as const } });
+
+    it('reserves the first candidate in the order with room, listing those skipped before it', async () => {
+      const result = await tracker.reserveFirst(plan([full, free]), () => 10, Number.POSITIVE_INFINITY);
+      expect(result.order).toEqual([full, free]);
+      expect(result.admitted?.position).toBe(1);
+      expect(result.admitted?.reservation.deploymentKey).toBe('cerebras/free');
+      expect(result.refusals).toEqual([
+        { deployment: full, retryAt: at('2026-03-04T10:21:00.000Z'), reason: 'requests per minute limit reached', blockedBy: 'limits' },
+      ]);
+      expect(tracker.counters('groq/full').limited).toBe(1);
+    });
+
+    it('considers only the first `considered` candidates', async () => {
+      const result = await tracker.reserveFirst(plan([full, free]), () => 10, 1);
+      expect(result.admitted).toBeNull();
+      expect(result.refusals.map((refusal) => refusal.deployment)).toEqual([full]);
+      expect(tracker.counters('cerebras/free').requests).toBe(0);
+    });
+  });
+
   describe('availability', () => {
     it('remembers why a deployment was marked unavailable', () => {
       expect(tracker.unavailableReason('groq/m')).toBeNull();

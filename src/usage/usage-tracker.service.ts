@@ -13,7 +13,7 @@ import {
 } from './circuit-breaker.js';
 import { SharedLimitsUnavailableError } from '../common/errors/gateway-errors.js';
 import { SharedLimits } from '../redis/shared-limits.js';
-import type { SharedReservation } from '../redis/redis-limiter.js';
+import type { SharedCandidate, SharedOrdering, SharedReservation } from '../redis/redis-limiter.js';
 import { Clock } from './clock.js';
 import { LIMIT_FIELDS, UsageWindow, WINDOW_NAMES, type WindowName } from './usage-window.js';
 
@@ -43,6 +43,8 @@ interface DeploymentState {
   cooldownUntil: number;
   unavailableReason: string | null;
   providerRateLimit: RateLimitSnapshot | null;
+  /** When the report last handed to the other replicas (REDIS_URL) was observed. */
+  sharedRateLimitObservedAt: string | null;
   /** Null when the circuit breaker is turned off. */
   circuit: CircuitBreaker | null;
 }
@@ -71,6 +73,30 @@ export type ReserveResult =
    */
   | { admitted: false; retryAt: number; reason: string; blockedBy: 'limits' | 'circuit' };
 
+/** The candidates of one request, as the rotation strategy sees them. */
+export interface CandidatePlan {
+  /** This replica's own order: used without REDIS_URL, or while Redis is unreachable. */
+  ordered: Deployment[];
+  /** What Redis orders when limits are shared: the round-robin cursor and least-used counts live there. */
+  shared: { candidates: Deployment[]; ordering: SharedOrdering };
+}
+
+export interface Refusal {
+  deployment: Deployment;
+  retryAt: number;
+  reason: string;
+  blockedBy: 'limits' | 'circuit';
+}
+
+export interface FirstReservation {
+  /** The order to try the candidates in. */
+  order: Deployment[];
+  /** The first candidate in `order` with room, reserved; null when none of those considered had. */
+  admitted: { position: number; reservation: Reservation } | null;
+  /** The candidates before it that had no room, in order. */
+  refusals: Refusal[];
+}
+
 /**
  * Per-deployment usage: fixed minute / hour / UTC-day windows checked before every upstream
  * call, reservations reconciled with the usage the provider reports, cooldowns, the limits
@@ -93,6 +119,61 @@ export class UsageTracker {
   /** Whether limits are shared with other replicas through Redis right now. */
   get sharing(): boolean {
     return !!this.shared?.enabled && this.shared.reachable;
+  }
+
+  /**
+   * Orders a request's candidates and reserves the first of the first `considered` that has room.
+   * With REDIS_URL the order (round-robin cursor, least-used counts) and the reservation come
+   * from Redis in one atomic step, so replicas rotate together and a request costs one round
+   * trip however many candidates were full; REDIS_FAILURE_MODE decides while it is unreachable.
+   */
+  async reserveFirst(plan: CandidatePlan, tokensFor: (deployment: Deployment) => number, considered: number): Promise<FirstReservation> {
+    if (!this.shared?.enabled) return this.reserveFirstLocally(plan.ordered, tokensFor, considered);
+    const { candidates, ordering } = plan.shared;
+    const localRefusals = new Map<number, Refusal>();
+    const entries = candidates.map((deployment, index): SharedCandidate => {
+      const tokens = tokensFor(deployment);
+      const refusal = this.refusal(deployment, tokens);
+      if (refusal) localRefusals.set(index, { deployment, ...refusal });
+      return { deployment, tokens, eligible: !refusal };
+    });
+    const result = entries.some((entry) => entry.eligible)
+      ? await this.shared.reserveFirst(entries, ordering, considered, this.clock.now())
+      : { order: candidates.map((_, index) => index), admitted: null, refusals: [] };
+    if (!result) {
+      if (this.shared.failureMode === 'closed') throw new SharedLimitsUnavailableError();
+      return this.reserveFirstLocally(plan.ordered, tokensFor, considered);
+    }
+    const sharedRefusals = new Map(result.refusals.map((refusal) => [refusal.candidate, refusal]));
+    const admittedPosition = result.admitted ? result.order.indexOf(result.admitted.candidate) : Math.min(considered, candidates.length);
+    const refusals = result.order.slice(0, admittedPosition).map((candidate): Refusal => {
+      const local = localRefusals.get(candidate);
+      if (local) {
+        this.countRefusal(local);
+        return local;
+      }
+      // Redis counted it in the shared totals already.
+      const { retryAt, reason } = sharedRefusals.get(candidate)!;
+      this.state(candidates[candidate]!.key).totals.limited += 1;
+      return { deployment: candidates[candidate]!, retryAt, reason, blockedBy: 'limits' };
+    });
+    const order = result.order.map((candidate) => candidates[candidate]!);
+    if (!result.admitted) return { order, admitted: null, refusals };
+    const { candidate, reservation: sharedReservation } = result.admitted;
+    const reservation = this.book(candidates[candidate]!, entries[candidate]!.tokens);
+    reservation.shared = sharedReservation;
+    return { order, admitted: { position: admittedPosition, reservation }, refusals };
+  }
+
+  /** `reserveFirst` on this replica's own limits, in its own order. */
+  private reserveFirstLocally(ordered: Deployment[], tokensFor: (deployment: Deployment) => number, considered: number): FirstReservation {
+    const refusals: Refusal[] = [];
+    for (const [position, deployment] of ordered.slice(0, considered).entries()) {
+      const result = this.tryReserve(deployment, tokensFor(deployment));
+      if (result.admitted) return { order: ordered, admitted: { position, reservation: result.reservation }, refusals };
+      refusals.push({ deployment, retryAt: result.retryAt, reason: result.reason, blockedBy: result.blockedBy });
+    }
+    return { order: ordered, admitted: null, refusals };
   }
 
   /**
@@ -126,18 +207,35 @@ export class UsageTracker {
    * for one more request and `tokens` more tokens; reserves them if so.
    */
   tryReserve(deployment: Deployment, tokens: number): ReserveResult {
-    const now = this.clock.now();
+    const refusal = this.refusal(deployment, tokens);
+    if (refusal) {
+      this.countRefusal({ deployment, ...refusal });
+      return { admitted: false, ...refusal };
+    }
+    return { admitted: true, reservation: this.book(deployment, tokens) };
+  }
+
+  /** Why this replica would turn the request away from `deployment` now, or null. Changes nothing. */
+  private refusal(deployment: Deployment, tokens: number): Omit<Refusal, 'deployment'> | null {
     const state = this.state(deployment.key);
     const circuitRetryAt = state.circuit?.blockedUntil() ?? null;
     if (circuitRetryAt !== null) {
-      return { admitted: false, retryAt: circuitRetryAt, reason: describeOpenCircuit(state.circuit!.snapshot()), blockedBy: 'circuit' };
+      return { retryAt: circuitRetryAt, reason: describeOpenCircuit(state.circuit!.snapshot()), blockedBy: 'circuit' };
     }
-    const blocked = this.blockedUntil(deployment, state, tokens, now);
-    if (blocked) {
-      state.totals.limited += 1;
-      if (this.shared?.enabled) this.shared.increment(deployment.key, 'limited');
-      return { admitted: false, ...blocked, blockedBy: 'limits' };
-    }
+    const blocked = this.blockedUntil(deployment, state, tokens, this.clock.now());
+    return blocked ? { ...blocked, blockedBy: 'limits' } : null;
+  }
+
+  private countRefusal(refusal: Refusal): void {
+    if (refusal.blockedBy !== 'limits') return;
+    this.state(refusal.deployment.key).totals.limited += 1;
+    if (this.shared?.enabled) this.shared.increment(refusal.deployment.key, 'limited');
+  }
+
+  /** Holds a place in every window (and a circuit ticket) for one request. */
+  private book(deployment: Deployment, tokens: number): Reservation {
+    const now = this.clock.now();
+    const state = this.state(deployment.key);
     const windowStarts = {} as Record<WindowName, number>;
     for (const name of WINDOW_NAMES) {
       const window = state.windows[name].roll(now);
@@ -147,8 +245,9 @@ export class UsageTracker {
     }
     state.totals.requests += 1;
     state.inFlight += 1;
-    const ticket = state.circuit?.admit() ?? null;
-    return { admitted: true, reservation: new Reservation(deployment.key, tokens, windowStarts, ticket) };
+    // Redis may admit what a probe took meanwhile: such a request goes without a ticket.
+    const ticket = state.circuit && state.circuit.blockedUntil() === null ? state.circuit.admit() : null;
+    return new Reservation(deployment.key, tokens, windowStarts, ticket);
   }
 
   /**
@@ -178,7 +277,7 @@ export class UsageTracker {
     else if (outcome === 'failed') state.totals.failures += 1;
     else state.totals.cancellations += 1;
     if (reservation.circuitTicket) state.circuit?.record(reservation.circuitTicket, circuitVerdict(outcome, failure));
-    if (reservation.shared) this.shared?.settle(reservation.shared, outcome, usage, now);
+    if (reservation.shared) this.shared?.settle(reservation.shared, outcome, usage, now, this.unsharedProviderReport(state));
   }
 
   /** Undoes a reservation whose request never went upstream, as if it had not been made. */
@@ -237,8 +336,35 @@ export class UsageTracker {
     }
   }
 
+  /** The provider's latest report if the other replicas have not been handed it yet (it travels with a settle). */
+  private unsharedProviderReport(state: DeploymentState): RateLimitSnapshot | undefined {
+    const report = state.providerRateLimit;
+    if (!report || report.observedAt === state.sharedRateLimitObservedAt) return undefined;
+    state.sharedRateLimitObservedAt = report.observedAt;
+    return report;
+  }
+
   providerRateLimit(key: string): RateLimitSnapshot | null {
     return this.state(key).providerRateLimit;
+  }
+
+  /**
+   * The cooldown and the provider's latest report as every replica knows them (REDIS_URL): the
+   * later cooldown and the most recently observed report win; this replica's own otherwise.
+   */
+  async routingState(key: string): Promise<{ cooldownUntil: number | null; providerRateLimit: RateLimitSnapshot | null }> {
+    const local = { cooldownUntil: this.cooldownUntil(key), providerRateLimit: this.providerRateLimit(key) };
+    const shared = this.sharing ? await this.shared!.routingState(key, this.clock.now()) : undefined;
+    if (!shared) return local;
+    const cooldowns = [local.cooldownUntil, shared.cooldownUntil].filter((until): until is number => until !== null);
+    const reports = [local.providerRateLimit, shared.providerReport].filter((report): report is RateLimitSnapshot => report !== null);
+    return {
+      cooldownUntil: cooldowns.length > 0 ? Math.max(...cooldowns) : null,
+      providerRateLimit: reports.reduce<RateLimitSnapshot | null>(
+        (newest, report) => (!newest || Date.parse(report.observedAt) > Date.parse(newest.observedAt) ? report : newest),
+        null,
+      ),
+    };
   }
 
   circuit(key: string): CircuitSnapshot {
@@ -311,6 +437,7 @@ export class UsageTracker {
         cooldownUntil: 0,
         unavailableReason: null,
         providerRateLimit: null,
+        sharedRateLimitObservedAt: null,
         circuit: this.circuitSettings ? new CircuitBreaker(this.circuitSettings, this.clock) : null,
       };
       this.states.set(key, state);

@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { ModelLimits } from '../../src/config/models.js';
+import type { RateLimitSnapshot } from '../../src/providers/rate-limit-headers.js';
 import { RedisLimiter, type SharedReservation } from '../../src/redis/redis-limiter.js';
 import { deployment } from '../support/fixtures.js';
 import { RedisServer } from './redis-server.js';
@@ -150,20 +151,126 @@ describe('RedisLimiter', () => {
     expect(await b.cooldownUntil(model.key, now)).toBe(now + 30_000);
   });
 
+  it('keeps the newest provider report handed over with a settle: an older one arriving later never replaces it', async () => {
+    const [a, b] = [replica(), replica()];
+    const model = limited({});
+    const now = at('2026-03-04T10:20:30.000Z');
+    const report = (observedAt: string, remaining: number): RateLimitSnapshot => ({
+      observedAt,
+      windows: [{ resource: 'requests', window: 'day', limit: 1000, remaining }],
+    });
+    const settleWith = async (limiter: RedisLimiter, snapshot: RateLimitSnapshot) => {
+      const admission = await limiter.reserve(model, 1, now);
+      await limiter.settle((admission as { reservation: SharedReservation }).reservation, 'completed', undefined, now, snapshot);
+    };
+
+    expect(await b.providerReport(model.key)).toBeNull();
+    await settleWith(a, report('2026-03-04T10:20:29.000Z', 500));
+    await settleWith(b, report('2026-03-04T10:20:28.000Z', 600));
+
+    expect(await a.providerReport(model.key)).toEqual(report('2026-03-04T10:20:29.000Z', 500));
+    await settleWith(b, report('2026-03-04T10:20:29.500Z', 499));
+    expect(await a.providerReport(model.key)).toEqual(report('2026-03-04T10:20:29.500Z', 499));
+  });
+
   it('puts every key under the prefix hash tag, each with an expiry', async () => {
     const limiter = replica({ prefix: 'gw-a' });
     const model = limited({});
     const now = Date.now();
-    const admission = await limiter.reserve(model, 10, now);
-    await limiter.settle((admission as { reservation: SharedReservation }).reservation, 'completed', { promptTokens: 1, completionTokens: 1 }, now);
+    const admission = await limiter.reserveFirst([{ deployment: model, tokens: 10, eligible: true }], 'round-robin', 1, now);
+    const observedAt = new Date(now).toISOString();
+    await limiter.settle(admission.admitted!.reservation, 'completed', { promptTokens: 1, completionTokens: 1 }, now, { observedAt, windows: [] });
     await limiter.coolDown(model.key, now + 60_000, now);
 
     const admin = server.client();
     clients.push(admin);
     const keys = await admin.keys('*');
-    expect(keys.length).toBeGreaterThanOrEqual(5);
+    // Three windows, totals, cooldown, the provider's report, the rotation cursor.
+    expect(keys.length).toBe(7);
     const expiries = await Promise.all(keys.map(async (key) => ({ key, ttlSet: (await admin.pttl(key)) > 0 })));
     expect(expiries).toEqual(keys.map((key) => ({ key, ttlSet: true })));
     expect(keys.every((key) => key.startsWith('{gw-a}:groq/m:'))).toBe(true);
+  });
+});
+
+describe('RedisLimiter.reserveFirst: the order every replica shares', () => {
+  const now = at('2026-03-04T10:20:30.000Z');
+  const three = [deployment('groq', 'a', { limits: NONE }), deployment('groq', 'b', { limits: NONE }), deployment('cerebras', 'c', { limits: NONE })];
+  const candidates = (models: typeof three, eligible = models.map(() => true)) =>
+    models.map((model, index) => ({ deployment: model, tokens: 10, eligible: eligible[index]! }));
+
+  it('round-robin: replicas taking turns continue one rotation instead of each starting its own', async () => {
+    const replicas = [replica(), replica(), replica()];
+    const firsts: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const result = await replicas[i % 3]!.reserveFirst(candidates(three), 'round-robin', 3, now);
+      firsts.push(result.admitted!.candidate);
+      expect(result.order[0]).toBe(result.admitted!.candidate);
+    }
+    expect(firsts).toEqual([0, 1, 2, 0, 1, 2]);
+  });
+
+  it('round-robin: keeps one cursor per candidate set', async () => {
+    const limiter = replica();
+    await limiter.reserveFirst(candidates(three), 'round-robin', 3, now);
+    const pair = await limiter.reserveFirst(candidates(three.slice(0, 2)), 'round-robin', 2, now);
+    expect(pair.admitted!.candidate).toBe(0);
+    expect((await limiter.reserveFirst(candidates(three), 'round-robin', 3, now)).admitted!.candidate).toBe(1);
+  });
+
+  it('reserves the next in the order when the first is full, reporting why the first was skipped', async () => {
+    const limiter = replica();
+    const full = [deployment('groq', 'a', { limits: { ...NONE, requestsPerMinute: 1 } }), ...three.slice(1)];
+    await limiter.reserve(full[0]!, 10, now);
+
+    const result = await limiter.reserveFirst(candidates(full), 'given', 3, now);
+
+    expect(result.order).toEqual([0, 1, 2]);
+    expect(result.admitted!.candidate).toBe(1);
+    expect(result.refusals).toEqual([{ candidate: 0, retryAt: at('2026-03-04T10:21:00.000Z'), reason: 'requests per minute limit reached' }]);
+    expect((await limiter.windows(full[0]!.key, now)).minute.requests).toBe(1);
+  });
+
+  it('considers only the first `considered` candidates of the order', async () => {
+    const limiter = replica();
+    const full = [deployment('groq', 'a', { limits: { ...NONE, requestsPerMinute: 0 } }), ...three.slice(1)];
+
+    const result = await limiter.reserveFirst(candidates(full), 'given', 1, now);
+
+    expect(result.admitted).toBeNull();
+    expect(result.refusals.map((refusal) => refusal.candidate)).toEqual([0]);
+    expect((await limiter.windows(full[1]!.key, now)).minute.requests).toBe(0);
+  });
+
+  it('leaves a candidate the replica refused itself in its place, unreserved, and takes the next', async () => {
+    const limiter = replica();
+
+    const result = await limiter.reserveFirst(candidates(three, [false, true, true]), 'round-robin', 3, now);
+
+    expect(result.order).toEqual([0, 1, 2]);
+    expect(result.admitted!.candidate).toBe(1);
+    expect(result.refusals).toEqual([]);
+    expect((await limiter.windows(three[0]!.key, now)).minute.requests).toBe(0);
+  });
+
+  it('least-used: orders by the share of per-minute limits used across replicas, ties in the order given', async () => {
+    const [a, b] = [replica(), replica()];
+    const sized = [
+      deployment('groq', 'a', { limits: { ...NONE, requestsPerMinute: 10 } }),
+      deployment('groq', 'b', { limits: { ...NONE, requestsPerMinute: 100 } }),
+      deployment('cerebras', 'c', { limits: { ...NONE, requestsPerMinute: 10 } }),
+    ];
+    // a: 3 of 10 used; b: 3 of 100; c: idle.
+    for (let i = 0; i < 3; i++) {
+      await a.reserve(sized[0]!, 1, now);
+      await a.reserve(sized[1]!, 1, now);
+    }
+
+    const result = await b.reserveFirst(candidates(sized), 'least-used', 3, now);
+
+    expect(result.order).toEqual([2, 1, 0]);
+    expect(result.admitted!.candidate).toBe(2);
+    // Now c is 1 of 10 (0.1) and b 3 of 100 (0.03): b goes first.
+    expect((await a.reserveFirst(candidates(sized), 'least-used', 3, now)).order).toEqual([1, 2, 0]);
   });
 });

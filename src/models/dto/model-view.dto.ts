@@ -60,13 +60,19 @@ export class ModelViewDto {
   reason?: string;
   priority: number;
   configuredLimits: ConfiguredLimitsDto;
-  /** The limits the provider last reported in its response headers; null until a response was seen. */
+  /**
+   * The limits the provider last reported in its response headers (with REDIS_URL: the most recently
+   * observed report of any replica); null until a response was seen.
+   */
   @ApiProperty({ type: ProviderRateLimitDto, nullable: true })
   rateLimit: ProviderRateLimitDto | null;
-  /** Until when the model is skipped after an upstream 429 (ISO 8601), or null. */
+  /**
+   * Until when the model is skipped after an upstream 429 (ISO 8601), or null. With REDIS_URL: as
+   * learned by any replica, including a window the provider reported used up.
+   */
   @ApiProperty({ type: String, nullable: true })
   cooldownUntil: string | null;
-  /** The circuit breaker over the model's recent upstream failures. */
+  /** The circuit breaker over the model's recent upstream failures (kept by each replica). */
   circuit: CircuitViewDto;
 }
 

@@ -7,6 +7,7 @@ import { RotationStrategy } from './rotation-strategy.js';
  */
 export class LeastUsedStrategy extends RotationStrategy {
   readonly name = 'least-used';
+  override readonly sharedOrdering = 'least-used';
 
   constructor(private readonly utilisation: (deployment: Deployment) => number) {
     super();

@@ -1,5 +1,7 @@
 import type { Deployment } from '../../config/model-catalog.js';
 
+export type SharedOrdering = 'given' | 'round-robin' | 'least-used';
+
 /**
  * Orders the candidate deployments for one request: the first is tried first, the rest are the
  * fallback order. Returning every candidate (not just one) is what lets failover reach a free
@@ -7,5 +9,10 @@ import type { Deployment } from '../../config/model-catalog.js';
  */
 export abstract class RotationStrategy {
   abstract readonly name: string;
+  /**
+   * How Redis orders the candidates when replicas share state (REDIS_URL): from the shared
+   * round-robin cursor or least-used counts, or as `order()` gave them (state-free strategies).
+   */
+  readonly sharedOrdering: SharedOrdering = 'given';
   abstract order(candidates: readonly Deployment[]): Deployment[];
 }

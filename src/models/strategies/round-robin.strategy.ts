@@ -4,6 +4,7 @@ import { RotationStrategy } from './rotation-strategy.js';
 /** Starts one step further along each time; the rest follow in catalog order. */
 export class RoundRobinStrategy extends RotationStrategy {
   readonly name = 'round-robin';
+  override readonly sharedOrdering = 'round-robin';
   // One cursor per candidate set, so requests for one model do not skew another's rotation.
   private readonly cursors = new Map<string, number>();
 
