@@ -19,9 +19,24 @@ describe('validateEnvironment', () => {
     }
   });
 
+  it('accepts Sentinel and Cluster forms of REDIS_URL', () => {
+    for (const url of ['redis-sentinel://s1:26379,s2:26379/mymaster', 'redis-sentinel://:pw@s1/mymaster/3', 'redis-cluster://n1:7000,n2:7001']) {
+      expect(validateEnvironment({ REDIS_URL: url }).REDIS_URL).toBe(url);
+    }
+  });
+
   it('refuses a REDIS_URL that is not a redis URL, and an unknown REDIS_FAILURE_MODE', () => {
-    expect(validationMessage({ REDIS_URL: 'http://127.0.0.1:6379' })).toContain('REDIS_URL must be a redis:// or rediss:// URL');
+    expect(validationMessage({ REDIS_URL: 'http://127.0.0.1:6379' })).toContain(
+      'REDIS_URL must be a redis://, rediss://, redis-sentinel:// or redis-cluster:// URL',
+    );
+    expect(validationMessage({ REDIS_URL: 'redis-sentinel://s1:26379' })).toContain('needs the master name');
     expect(validationMessage({ REDIS_FAILURE_MODE: 'sometimes' })).toContain('REDIS_FAILURE_MODE');
+  });
+
+  it('never echoes the password of a refused REDIS_URL', () => {
+    const message = validationMessage({ REDIS_URL: 'redis-cluster://admin:hunter2@n1:7000/0' });
+    expect(message).toContain('redis-cluster://admin:***@n1:7000/0');
+    expect(message).not.toContain('hunter2');
   });
 
   it('fills in the documented defaults for an empty environment', () => {

@@ -17,6 +17,7 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { parseRedisUrl, redactRedisUrl, RedisUrlError } from '../redis/redis-target.js';
 
 export const ROTATION_STRATEGIES = ['round-robin', 'random', 'least-used', 'priority'] as const;
 export const REDIS_FAILURE_MODES = ['open', 'closed'] as const;
@@ -36,6 +37,27 @@ const toInteger = ({ value }: { value: unknown }): unknown =>
 
 const toNumber = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+
+@ValidatorConstraint({ name: 'isRedisUrl' })
+class IsRedisUrl implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return redisUrlProblem(value) === null;
+  }
+
+  defaultMessage({ property, value }: ValidationArguments): string {
+    return `${property} ${redisUrlProblem(value)}`;
+  }
+}
+
+function redisUrlProblem(value: unknown): string | null {
+  try {
+    parseRedisUrl(String(value));
+    return null;
+  } catch (error) {
+    if (error instanceof RedisUrlError) return error.message;
+    throw error;
+  }
+}
 
 /** `@Validate(AtMost, ['OTHER'])`: the value must not exceed the (valid) value of OTHER. */
 @ValidatorConstraint({ name: 'atMost' })
@@ -108,10 +130,13 @@ export class Environment {
   @IsString()
   MODELS_FILE?: string;
 
-  /** Shared limits for several replicas (`redis://`, `rediss://`). Unset: limits live in this process. */
+  /**
+   * Shared limits for several replicas: `redis://`, `rediss://`, `redis-sentinel://`,
+   * `redis-cluster://` (see redis-target.ts). Unset: limits live in this process.
+   */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true }, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @Validate(IsRedisUrl)
   REDIS_URL?: string;
 
   /** Every key the gateway writes starts with `{REDIS_KEY_PREFIX}:`. */
@@ -225,7 +250,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     const lines = errors.map((error) => {
       const accepted = Object.values(error.constraints ?? {}).join('; ');
       // Never echo a key, even a malformed one.
-      const shown = error.property.endsWith('_KEY') ? '<redacted>' : JSON.stringify(error.value);
+      const shown = error.property.endsWith('_KEY')
+        ? '<redacted>'
+        : JSON.stringify(typeof error.value === 'string' ? redactRedisUrl(error.value) : error.value);
       return `  ${error.property}=${shown}: ${accepted}`;
     });
     throw new EnvironmentError(`Invalid environment:\n${lines.join('\n')}`);

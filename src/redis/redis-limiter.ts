@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Deployment } from '../config/model-catalog.js';
 import type { SharedOrdering } from '../models/strategies/rotation-strategy.js';
 import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
@@ -66,7 +66,7 @@ export interface RedisLimiterOptions {
   keyTtlMs?: number;
 }
 
-type LimiterCommands = Redis & {
+type LimiterCommands = (Redis | Cluster) & {
   gatewayReserveFirst(...args: Array<string | number>): Promise<[number, number[], Array<string | number>]>;
   gatewaySettle(...args: Array<string | number>): Promise<number>;
   gatewayCoolDown(key: string, until: number, now: number, reason: string): Promise<number>;
@@ -83,7 +83,7 @@ export class RedisLimiter {
   private readonly keyTtlMs: number;
 
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     private readonly options: RedisLimiterOptions,
   ) {
     // The number of keys depends on the number of candidates: passed first on each call.

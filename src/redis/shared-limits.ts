@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Environment, RedisFailureMode } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
@@ -15,6 +15,7 @@ import {
   type SharedReservation,
   type SharedWindow,
 } from './redis-limiter.js';
+import { connectRedis, parseRedisUrl } from './redis-target.js';
 
 /** What a shared check said; `unreachable` leaves the decision to REDIS_FAILURE_MODE. */
 export type SharedAdmissionResult =
@@ -36,7 +37,7 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
   readonly enabled: boolean;
   readonly failureMode: RedisFailureMode;
   private readonly logger = new Logger('SharedLimits');
-  private readonly client: Redis | null;
+  private readonly client: Redis | Cluster | null;
   private readonly limiter: RedisLimiter | null;
   private outage = false;
 
@@ -50,7 +51,7 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
       this.limiter = null;
       return;
     }
-    this.client = new Redis(url, {
+    this.client = connectRedis(parseRedisUrl(url), {
       commandTimeout: timeoutMs,
       connectTimeout: Math.max(timeoutMs, 1_000),
       enableOfflineQueue: false,
