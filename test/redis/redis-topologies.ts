@@ -58,7 +58,7 @@ abstract class Topology {
   async stop(): Promise<void> {
     await Promise.all(
       this.children.map((child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return undefined;
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGKILL');
         return exited;
@@ -125,6 +125,11 @@ export class ClusterSetup extends Topology {
       return states.every((info) => info.includes('cluster_state:ok'));
     }, 'the cluster did not reach state ok');
     return setup;
+  }
+
+  /** How many keys matching `pattern` each node holds. */
+  async keysPerNode(pattern: string): Promise<number[]> {
+    return Promise.all(this.ports.map(async (port) => ((await ask(port, 'KEYS', pattern)) as string[]).length));
   }
 
   get url(): string {

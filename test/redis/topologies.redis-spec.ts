@@ -26,7 +26,8 @@ afterEach(async () => {
 
 const LIMITS: ModelLimits = { requestsPerMinute: 5, requestsPerDay: 1_000_000, tokensPerMinute: 100_000_000, tokensPerDay: 1_000_000_000 };
 
-async function twoReplicasShareOneLimit(redisUrl: string): Promise<void> {
+/** Asserts that two replicas on `redisUrl` admit exactly the limit between them. */
+async function expectTwoReplicasToShareOneLimit(redisUrl: string): Promise<void> {
   const replicas = await Promise.all(
     [1, 2].map(() =>
       startGateway({ sim, models: [model('groq', 'only', { limits: LIMITS })], env: { REDIS_URL: redisUrl, REDIS_TIMEOUT_MS: '1000' } }),
@@ -62,7 +63,7 @@ describe('REDIS_URL=redis-sentinel://', () => {
   });
 
   it('finds the master through the Sentinel; two replicas admit exactly the limit between them', async () => {
-    await twoReplicasShareOneLimit(sentinel.url);
+    await expectTwoReplicasToShareOneLimit(sentinel.url);
     const master = sentinel.master();
     try {
       expect((await master.keys('{llm-gateway}:groq/only:*')).length).toBeGreaterThan(0);
@@ -82,6 +83,8 @@ describe('REDIS_URL=redis-cluster://', () => {
   });
 
   it('sends every script to the node owning the prefix’s slot; two replicas admit exactly the limit between them', async () => {
-    await twoReplicasShareOneLimit(cluster.url);
+    await expectTwoReplicasToShareOneLimit(cluster.url);
+    const perNode = await cluster.keysPerNode('{llm-gateway}:*');
+    expect(perNode.filter((count) => count > 0)).toHaveLength(1);
   });
 });
