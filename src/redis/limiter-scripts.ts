@@ -184,6 +184,30 @@ end
 return released
 `;
 
+/**
+ * Takes back reservations whose outcome the caller never heard (the reserve command timed out
+ * on its side, yet Redis may have run it): what was reserved is released as if never made.
+ * KEYS per reservation: minute, hour, day window; totals; inflight. ARGV per reservation:
+ * member, tokens. Returns how many were found and taken back.
+ */
+export const WITHDRAW_SCRIPT = `
+local found = 0
+for r = 0, #ARGV / 2 - 1 do
+  local k, a = r * 5 + 1, r * 2 + 1
+  if redis.call('ZREM', KEYS[k + 4], ARGV[a]) == 1 then
+    found = found + 1
+    for i = 0, 2 do
+      if redis.call('EXISTS', KEYS[k + i]) == 1 then
+        redis.call('HINCRBY', KEYS[k + i], 'r', -1)
+        redis.call('HINCRBY', KEYS[k + i], 't', -tonumber(ARGV[a + 1]))
+      end
+    end
+    redis.call('HINCRBY', KEYS[k + 3], 'requests', -1)
+  end
+end
+return found
+`;
+
 /** KEYS: cooldown. ARGV: until, now (ms), reason. Never shortens a running cooldown. */
 export const COOL_DOWN_SCRIPT = `
 local deadline, now = tonumber(ARGV[1]), tonumber(ARGV[2])

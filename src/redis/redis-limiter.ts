@@ -5,7 +5,7 @@ import type { SharedOrdering } from '../models/strategies/rotation-strategy.js';
 import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
 import { LIMIT_FIELDS, WINDOW_MS, WINDOW_NAMES, type WindowName } from '../usage/usage-window.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
-import { COOL_DOWN_SCRIPT, RESERVE_FIRST_SCRIPT, SETTLE_SCRIPT } from './limiter-scripts.js';
+import { COOL_DOWN_SCRIPT, RESERVE_FIRST_SCRIPT, SETTLE_SCRIPT, WITHDRAW_SCRIPT } from './limiter-scripts.js';
 
 const OUTCOME_COUNTER: Record<AttemptOutcome, string> = { completed: 'completed', failed: 'failures', cancelled: 'cancellations' };
 
@@ -69,6 +69,7 @@ export interface RedisLimiterOptions {
 type LimiterCommands = (Redis | Cluster) & {
   gatewayReserveFirst(...args: Array<string | number>): Promise<[number, number[], Array<string | number>]>;
   gatewaySettle(...args: Array<string | number>): Promise<number>;
+  gatewayWithdraw(...args: Array<string | number>): Promise<number>;
   gatewayCoolDown(key: string, until: number, now: number, reason: string): Promise<number>;
 };
 
@@ -89,6 +90,7 @@ export class RedisLimiter {
     // The number of keys depends on the number of candidates: passed first on each call.
     redis.defineCommand('gatewayReserveFirst', { lua: RESERVE_FIRST_SCRIPT });
     redis.defineCommand('gatewaySettle', { numberOfKeys: 9, lua: SETTLE_SCRIPT });
+    redis.defineCommand('gatewayWithdraw', { lua: WITHDRAW_SCRIPT });
     redis.defineCommand('gatewayCoolDown', { numberOfKeys: 1, lua: COOL_DOWN_SCRIPT });
     this.redis = redis as LimiterCommands;
     this.tag = `{${options.prefix}}`;
@@ -131,7 +133,16 @@ export class RedisLimiter {
       );
       pending.push({ deploymentKey: deployment.key, tokens, member, windowKeys: windows.map((window) => window.key) });
     }
-    const [admitted, order, flatRefusals] = await this.redis.gatewayReserveFirst(keys.length, ...keys, ...args);
+    let reply: Awaited<ReturnType<LimiterCommands['gatewayReserveFirst']>>;
+    try {
+      reply = await this.redis.gatewayReserveFirst(keys.length, ...keys, ...args);
+    } catch (error) {
+      // A timeout here does not mean Redis did not run the script: take back whatever it reserved.
+      // Sent on the same connection, this runs after the script if the script runs at all.
+      this.withdraw(pending).catch(() => undefined);
+      throw error;
+    }
+    const [admitted, order, flatRefusals] = reply;
     const refusals: SharedRefusal[] = [];
     for (let i = 0; i < flatRefusals.length; i += 3) {
       const retryAt = Number(flatRefusals[i + 1]);
@@ -171,6 +182,17 @@ export class RedisLimiter {
       providerReport ? JSON.stringify(providerReport) : '',
     );
     return released === 1;
+  }
+
+  /** Releases reservations as if never made, if Redis holds them; returns how many it did. */
+  async withdraw(reservations: SharedReservation[]): Promise<number> {
+    const keys = reservations.flatMap((reservation) => [
+      ...reservation.windowKeys,
+      this.key(reservation.deploymentKey, 'totals'),
+      this.key(reservation.deploymentKey, 'inflight'),
+    ]);
+    const args = reservations.flatMap((reservation) => [reservation.member, reservation.tokens]);
+    return this.redis.gatewayWithdraw(keys.length, ...keys, ...args);
   }
 
   /** Skips the deployment on every replica until `until` (a later cooldown is kept), saying why. */

@@ -63,8 +63,7 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
     // Logged once per outage, not once per request; the URL (it may hold a password) never is.
     this.client.on('error', () => this.markOutage());
     this.client.on('ready', () => {
-      if (this.outage) this.logger.log('Redis is reachable again: limits are shared across replicas once more');
-      this.outage = false;
+      if (this.outage) this.markRecovered();
     });
     this.limiter = new RedisLimiter(this.client, {
       prefix: config.get('REDIS_KEY_PREFIX', { infer: true }),
@@ -160,11 +159,19 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
       return undefined;
     }
     try {
-      return await command();
+      const result = await command();
+      // A command that timed out marks an outage without the connection dropping: no 'ready' follows.
+      if (this.outage) this.markRecovered();
+      return result;
     } catch {
       this.markOutage();
       return undefined;
     }
+  }
+
+  private markRecovered(): void {
+    this.outage = false;
+    this.logger.log('Redis is reachable again: limits are shared across replicas once more');
   }
 
   private markOutage(): void {

@@ -20,6 +20,7 @@ import { createApp } from '../../src/app.factory.js';
 import type { ModelEntry } from '../../src/config/models.js';
 import type { UsageReportDto } from '../../src/usage/dto/usage-report.dto.js';
 import type { Behaviour, StreamStats } from '../simulator/provider-simulator.js';
+import { stopChild } from '../support/processes.js';
 import type {
   CohortResult,
   ConcurrentArgs,
@@ -182,13 +183,8 @@ class ChildChannel {
     });
   }
 
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3_000);
-    await exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return stopChild(this.child, 3_000);
   }
 }
 

@@ -7,6 +7,7 @@ import type { ModelLimits } from '../../src/config/models.js';
 import type { RateLimitSnapshot } from '../../src/providers/rate-limit-headers.js';
 import { RedisLimiter, type SharedReservation } from '../../src/redis/redis-limiter.js';
 import { deployment } from '../support/fixtures.js';
+import { eventually } from '../support/gateway-client.js';
 import { RedisServer } from './redis-server.js';
 
 let server: RedisServer;
@@ -107,6 +108,42 @@ describe('RedisLimiter', () => {
     expect(other.admitted).toBe(true);
     expect((await limiter.windows(model.key, now)).minute.reservedTokens).toBe(40);
     expect(await limiter.inFlight(model.key, now)).toBe(1);
+  });
+
+  it('takes back a reservation whose reply never arrived: a timed-out reserve leaves nothing held', async () => {
+    const impatient = new Redis(server.url, { maxRetriesPerRequest: 0, commandTimeout: 100 });
+    clients.push(impatient);
+    const limiter = new RedisLimiter(impatient, { prefix: 'test', leaseMs: 60_000 });
+    const observer = replica();
+    const model = limited({});
+    const now = Date.now();
+    await observer.windows(model.key, now);
+
+    // Redis busy for 400 ms: the reserve waits in line, the client gives up, then Redis runs it.
+    const admin = server.client();
+    clients.push(admin);
+    const busy = admin.eval("local s = redis.call('TIME') repeat local t = redis.call('TIME') until (t[1] - s[1]) * 1000000 + (t[2] - s[2]) > 400000 return 1", 0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(limiter.reserve(model, 70, now)).rejects.toThrow(/timed out/i);
+    await busy;
+
+    await eventually(async () => {
+      expect((await observer.windows(model.key, now)).minute).toMatchObject({ requests: 0, reservedTokens: 0 });
+      expect(await observer.inFlight(model.key, now)).toBe(0);
+    });
+  });
+
+  it('withdraws a reservation once: a second withdraw finds nothing', async () => {
+    const limiter = replica();
+    const model = limited({});
+    const now = at('2026-03-04T10:20:30.000Z');
+    const admission = await limiter.reserve(model, 25, now);
+    const reservation = (admission as { reservation: SharedReservation }).reservation;
+
+    expect(await limiter.withdraw([reservation])).toBe(1);
+    expect(await limiter.withdraw([reservation])).toBe(0);
+    expect((await limiter.windows(model.key, now)).minute).toMatchObject({ requests: 0, reservedTokens: 0 });
+    expect((await limiter.totals(model.key)).requests).toBe(0);
   });
 
   it("releases the tokens of a replica that died mid-request once the reservation's lease has run out", async () => {

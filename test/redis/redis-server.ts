@@ -2,21 +2,10 @@
 // on demand (to test a gateway losing and regaining Redis). Needs Debian's redis-server, which
 // .ci/run installs; `npm run test:redis` runs these tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from '../support/processes.js';
 
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export class RedisServer {
   private process: ChildProcess | null = null;

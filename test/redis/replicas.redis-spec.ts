@@ -1,16 +1,18 @@
-// Several gateway replicas (each its own app: own process state, own Redis connection) sharing
-// one redis-server and one provider simulator: limits, cooldowns and usage are shared; Redis
-// going away is handled by REDIS_FAILURE_MODE; nothing stays reserved.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// Gateway replicas as real OS processes, each running the built app (dist/main.js, built by
+// `pretest:redis`) with its own event loop, clock and Redis connection, sharing one redis-server
+// and one provider simulator (in this process): limits, cooldowns and usage are shared across
+// them; Redis going away is handled by REDIS_FAILURE_MODE; nothing stays reserved.
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ModelLimits } from '../../src/config/models.js';
 import { ProviderSimulator } from '../simulator/provider-simulator.js';
-import { eventually, freshUsageWindows, getUsage, modelView, usageOf } from '../support/gateway-client.js';
-import { hello, model, postChat, startGateway, type Gateway } from '../support/gateway-harness.js';
+import { eventually, getUsage, modelView, untilFreshMinute, usageOf } from '../support/gateway-client.js';
+import { hello, model, postChat } from '../support/gateway-harness.js';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { RedisServer } from './redis-server.js';
 
 let redis: RedisServer;
 let sim: ProviderSimulator;
-const running: Gateway[] = [];
+const running: GatewayProcess[] = [];
 let prefixes = 0;
 
 beforeAll(async () => {
@@ -31,31 +33,51 @@ afterEach(async () => {
   await redis.restart();
 });
 
+// Process start-up, and up to 12 s waiting for a fresh minute, on top of what a test does.
+const TEST_TIMEOUT = { timeout: 45_000 };
+
 const GENEROUS: ModelLimits = { requestsPerMinute: 100_000, requestsPerDay: 1_000_000, tokensPerMinute: 100_000_000, tokensPerDay: 1_000_000_000 };
 
-/** `count` replicas sharing one key prefix (a fresh one per test). */
-async function replicas(count: number, options: { models: ReturnType<typeof model>[]; env?: Record<string, string> }): Promise<Gateway[]> {
+/** `count` gateway processes, started in parallel, sharing one key prefix (a fresh one per test). */
+async function replicas(count: number, options: { models: ReturnType<typeof model>[]; env?: Record<string, string> }): Promise<GatewayProcess[]> {
   const prefix = `replicas-${process.pid}-${++prefixes}`;
-  const started = await Promise.all(
+  const starts = await Promise.allSettled(
     Array.from({ length: count }, () =>
-      startGateway({
+      startGatewayProcess({
         sim,
         models: options.models,
-        env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '10000', ...options.env },
+        env: {
+          REDIS_URL: redis.url,
+          REDIS_KEY_PREFIX: prefix,
+          UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '10000',
+          // A new process runs its first requests on cold code, and on a busy 2-core machine its
+          // event loop can stall past the default 250 ms: a Redis reply read after that counts as
+          // Redis unreachable, and that request is served on the replica's own limits. Here Redis
+          // is local and up unless a test kills it, which the gateway sees at once as a dropped
+          // connection.
+          REDIS_TIMEOUT_MS: '2000',
+          ...options.env,
+        },
       }),
     ),
   );
-  running.push(...started);
-  for (const gateway of started) freshUsageWindows(gateway);
+  const started = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
+  running.push(...started); // closed after the test even when a sibling failed to start
+  const failed = starts.find((start) => start.status === 'rejected');
+  if (failed) throw failed.reason;
+  onTestFailed(() => {
+    for (const [i, gateway] of started.entries()) console.error(`--- replica ${i + 1} (pid ${gateway.pid}) output:\n${gateway.output()}`);
+  });
   return started;
 }
 
-const chat = (gateway: Gateway, body: object = hello) => postChat(gateway, { ...body, stream: false });
+const chat = (gateway: GatewayProcess, body: object = hello) => postChat(gateway, { ...body, stream: false });
 
-describe('limits shared by three replicas', () => {
+describe('limits shared by three replicas', TEST_TIMEOUT, () => {
   it('admits exactly 20 of 200 concurrent requests spread over three replicas for a limit of 20 per minute; the rest get 429 with Retry-After', async () => {
     const gateways = await replicas(3, { models: [model('groq', 'only', { limits: { ...GENEROUS, requestsPerMinute: 20 } })] });
     sim.setBehaviour('groq', 'only', { kind: 'ok', firstTokenDelayMs: 500 });
+    await untilFreshMinute();
 
     const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => chat(gateways[i % 3]!)));
 
@@ -75,6 +97,7 @@ describe('limits shared by three replicas', () => {
       env: { ROTATION_STRATEGY: 'priority' },
     });
     sim.setBehaviour('groq', 'small', { kind: 'ok', firstTokenDelayMs: 300 });
+    await untilFreshMinute();
 
     const responses = await Promise.all(Array.from({ length: 90 }, (_, i) => chat(gateways[i % 3]!)));
 
@@ -118,6 +141,7 @@ describe('limits shared by three replicas', () => {
   it('shows the same usage on every replica once the provider has reported it', async () => {
     const gateways = await replicas(3, { models: [model('groq', 'only', { limits: GENEROUS })] });
     sim.setBehaviour('groq', 'only', { kind: 'ok', usage: { prompt_tokens: 11, completion_tokens: 22 } });
+    await untilFreshMinute();
 
     for (const gateway of gateways) expect((await chat(gateway)).status).toBe(200);
 
@@ -167,9 +191,56 @@ describe('limits shared by three replicas', () => {
   });
 });
 
-describe('when Redis goes away', () => {
+describe('rotation and what /models reports, shared by replicas', TEST_TIMEOUT, () => {
+  const three = [model('groq', 'a', { limits: GENEROUS }), model('groq', 'b', { limits: GENEROUS }), model('cerebras', 'c', { limits: GENEROUS })];
+  const answeredBy = async (response: Response) => {
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { provider: string; model: string };
+    return `${body.provider}/${body.model}`;
+  };
+
+  it('round-robin: requests taking turns over two replicas continue one rotation', async () => {
+    const [a, b] = await replicas(2, { models: three, env: { ROTATION_STRATEGY: 'round-robin' } });
+    const served: string[] = [];
+    for (let i = 0; i < 6; i++) served.push(await answeredBy(await chat(i % 2 === 0 ? a! : b!)));
+    // Each replica rotating on its own would give groq/a, groq/a, groq/b, groq/b, ...
+    expect(served).toEqual(['groq/a', 'groq/b', 'cerebras/c', 'groq/a', 'groq/b', 'cerebras/c']);
+  });
+
+  it('least-used: ranks by the counts of every replica, not its own', async () => {
+    const [a, b] = await replicas(2, { models: three.slice(0, 2), env: { ROTATION_STRATEGY: 'least-used' } });
+    await untilFreshMinute();
+    const served: string[] = [];
+    for (let i = 0; i < 4; i++) served.push(await answeredBy(await chat(i % 2 === 0 ? a! : b!)));
+    // On its own counts replica B would start with groq/a again.
+    expect(served).toEqual(['groq/a', 'groq/b', 'groq/a', 'groq/b']);
+  });
+
+  it("shows on replica B the provider's latest report and the cooldown replica A learned", async () => {
+    const [a, b] = await replicas(2, {
+      models: [model('groq', 'first', { priority: 1, limits: GENEROUS }), model('cerebras', 'second', { priority: 2, limits: GENEROUS })],
+      env: { ROTATION_STRATEGY: 'priority' },
+    });
+    sim.setRateLimitHeaders('groq', 'first', { 'x-ratelimit-limit-requests': '1000', 'x-ratelimit-remaining-requests': '742' });
+    expect((await chat(a!)).status).toBe(200);
+    await eventually(async () => {
+      const view = await modelView(b!, 'groq/first');
+      expect(view.rateLimit?.windows).toContainEqual(expect.objectContaining({ resource: 'requests', limit: 1000, remaining: 742 }));
+    });
+
+    sim.setBehaviour('groq', 'first', { kind: 'error', status: 429, headers: { 'retry-after': '30' } });
+    expect((await chat(a!)).status).toBe(200);
+    await eventually(async () => {
+      const until = Date.parse((await modelView(b!, 'groq/first')).cooldownUntil ?? '');
+      expect(until - Date.now()).toBeGreaterThan(20_000);
+    });
+  });
+});
+
+describe('when Redis goes away', TEST_TIMEOUT, () => {
   it('REDIS_FAILURE_MODE=open: keeps serving on per-replica limits with readiness degraded, and shares limits again once Redis is back', async () => {
     const [gateway] = await replicas(1, { models: [model('groq', 'only', { limits: { ...GENEROUS, requestsPerMinute: 3 } })] });
+    await untilFreshMinute();
     expect((await chat(gateway!)).status).toBe(200);
 
     await redis.kill();

@@ -15,6 +15,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** What the request helpers need: a gateway in this process (above) or one in its own (gateway-process.ts). */
+export type GatewayAddress = Pick<Gateway, 'url'>;
+
 export interface GatewayOptions {
   /** Extra environment; the provider keys and base URLs point at the simulator unless overridden. */
   env?: Record<string, string | undefined>;
@@ -91,7 +94,7 @@ export function parseSse(text: string): SseEvent[] {
   return events;
 }
 
-export function postChat(gateway: Gateway, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+export function postChat(gateway: GatewayAddress, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(`${gateway.url}/chat`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
