@@ -135,8 +135,11 @@ describe('no reservation left behind', () => {
         });
       }
       const slow = await usageOf(gw, 'cerebras/slow');
-      expect(slow.totals.requests).toBe(10);
-      expect(slow.totals.completed + slow.totals.cancellations).toBe(10);
+      // On a busy machine the earliest abort (20 ms) can land before the request reaches the
+      // gateway at all: such a request is never counted. Every one counted ended one way or the other.
+      expect(slow.totals.requests).toBeLessThanOrEqual(10);
+      expect(slow.totals.requests).toBeGreaterThanOrEqual(gw.sim.requestsFor('cerebras', 'slow').length);
+      expect(slow.totals.completed + slow.totals.cancellations).toBe(slow.totals.requests);
       expect(slow.totals.cancellations).toBeGreaterThan(0);
       expect((await usageOf(gw, 'groq/fails')).totals.failures).toBe(10);
       expect((await usageOf(gw, 'cerebras/breaks')).totals.failures).toBe(10);
