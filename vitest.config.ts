@@ -16,6 +16,8 @@ export default defineConfig({
       },
       // Needs Debian's redis-server (.ci/run installs it): `npm run test:redis`.
       { plugins, test: { ...shared, name: 'redis', include: ['test/redis/**/*.redis-spec.ts'] } },
+      // The built app as a real process (signals, exit codes): `npm run test:process` builds it first.
+      { plugins, test: { ...shared, name: 'process', include: ['test/process/**/*.process-spec.ts'] } },
       // Needs Debian's Chromium (.ci/run installs it): `npm run test:browser`.
       { plugins, test: { ...shared, name: 'browser', include: ['test/**/*.browser-spec.ts'] } },
       // `npm run test:load` / `test:load:ci` (LOAD_PROFILE=full|ci). One file at a time, so no

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { BadRequestException, HttpException, ValidationPipe, type ValidationError, type LoggerService, type LogLevel } from '@nestjs/common';
+import type { Writable } from 'node:stream';
+import { BadRequestException, HttpException, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,17 +9,29 @@ import { AppModule } from './app.module.js';
 import { RequestInvalidError } from './common/errors/gateway-errors.js';
 import { answerClientError, answerUnmetExpectation, GatewayExceptionFilter } from './common/errors/gateway-exception.filter.js';
 import { BodyShapePipe } from './common/http/body-shape.pipe.js';
+import { requestIdOf } from './common/http/request-context.js';
+import { registerSecurityHeaders } from './common/http/security-headers.js';
 import { validateEnvironment, type Environment } from './config/environment.js';
+import { createGatewayLog, PinoNestLogger } from './logging/gateway-log.js';
 
 export interface CreateAppOptions {
   /** Defaults to process.env. */
   env?: Record<string, string | undefined>;
-  logger?: LoggerService | LogLevel[] | false;
+  /** `false`: no log at all (tests), unless `logDestination` is given. */
+  logger?: false;
+  /** Where the JSON log lines go instead of stdout (tests read them). */
+  logDestination?: Writable;
 }
 
 /** Builds the configured application; main.ts listens on it, tests do too. */
 export async function createApp(options: CreateAppOptions = {}): Promise<{ app: NestFastifyApplication; environment: Environment }> {
   const environment = validateEnvironment(options.env ?? process.env);
+  const silent = options.logger === false && !options.logDestination;
+  const log = createGatewayLog({
+    level: silent ? 'silent' : environment.LOG_LEVEL,
+    format: options.logDestination ? 'json' : environment.LOG_FORMAT,
+    destination: options.logDestination,
+  });
   const filter = new GatewayExceptionFilter();
   // Requests Fastify's router or Node's HTTP parser reject never reach Nest; they get the same error shape.
   const fastifyOptions: FastifyHttpOptions<Server> = {
@@ -29,18 +42,22 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
     clientErrorHandler: answerClientError,
     // Node would answer a missing Host itself, with an empty body; the onRequest hook below answers it.
     http: { requireHostHeader: false },
+    // Every response carries x-request-id: the client's own when it sent a sane one.
+    genReqId: requestIdOf,
   };
   const adapter = new FastifyAdapter(fastifyOptions);
-  adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
     const hostless = request.raw.httpVersion === '1.1' && request.headers.host === undefined;
     done(hostless ? new BadRequestException('An HTTP/1.1 request needs a Host header.') : undefined);
   });
   adapter.getInstance().server.on('checkExpectation', answerUnmetExpectation);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment), adapter, {
-    logger: options.logger,
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment, log), adapter, {
+    logger: silent ? false : new PinoNestLogger(log),
     // Throw start-up errors to the caller (main.ts prints them and exits) instead of aborting.
     abortOnError: false,
   });
+  await registerSecurityHeaders(app);
 
   app.useGlobalFilters(filter);
   app.useGlobalPipes(
@@ -54,7 +71,6 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
   );
   const origins = parseOrigins(environment.ALLOWED_ORIGINS);
   if (origins) app.enableCors({ origin: origins, exposedHeaders: ['retry-after', 'x-request-id'] });
-  app.enableShutdownHooks();
   await setUpSwagger(app);
   return { app, environment };
 }
@@ -101,6 +117,14 @@ async function setUpSwagger(app: NestFastifyApplication): Promise<void> {
     .addTag('models', 'The catalog: availability, limits, cooldowns')
     .addTag('usage', 'Requests and tokens per window, and totals')
     .addTag('health', 'Probes for orchestrators; they never call a provider')
+    // Needed only when GATEWAY_API_KEYS is set; either scheme will do. The probes need neither (@Public()).
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'gwk_…', description: 'An access key (npm run keys:new) as `Authorization: Bearer <key>`, as the openai SDK sends it.' },
+      'bearer',
+    )
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The same access key in an `x-api-key` header.' }, 'x-api-key')
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('x-api-key')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller, method) => method,

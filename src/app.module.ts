@@ -1,20 +1,31 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AccessModule } from './access/access.module.js';
 import { ChatModule } from './chat/chat.module.js';
+import type { Logger } from 'pino';
 import type { Environment } from './config/environment.js';
 import { GatewayConfigModule } from './config/gateway-config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { TelemetryModule } from './telemetry/telemetry.module.js';
 import { UsageModule } from './usage/usage.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(environment: Environment): DynamicModule {
+  static forRoot(environment: Environment, log: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [
         GatewayConfigModule.forRoot(environment),
+        AccessModule.forRoot(environment),
+        TelemetryModule,
+        LoggingModule.forRoot(log),
+        MetricsModule,
+        LifecycleModule,
         ProvidersModule,
         UsageModule,
         ModelsModule,

@@ -1,6 +1,7 @@
 import type { AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Deployment } from '../config/model-catalog.js';
 import type { TokenUsage, UpstreamMessage } from '../providers/provider-adapter.js';
+import type { ChatRequestContext } from '../telemetry/chat-telemetry.js';
 
 /** A validated chat request, independent of the HTTP shape it came in. */
 export interface ChatCommand {
@@ -13,6 +14,8 @@ export interface ChatCommand {
   seed?: number;
   user?: string;
   responseFormat?: Record<string, unknown>;
+  /** Who asked and the request's id; one is made up when absent. */
+  context?: ChatRequestContext;
 }
 
 export interface ChatMeta {

@@ -1,7 +1,8 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { abortOnDisconnect } from '../common/http/client-disconnect.js';
+import { chatContext } from '../common/http/request-context.js';
 import { ApiChatResponses } from './chat-api.decorators.js';
 import { ChatResponseWriter } from './chat-response.writer.js';
 import { ChatService } from './chat.service.js';
@@ -29,14 +30,16 @@ export class ChatController {
   async chat(
     @Body() body: ChatRequestDto,
     @Headers('accept') accept: string | undefined,
+    @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const signal = abortOnDisconnect(reply);
     const format = responseFormat(body.stream, accept);
+    const command = { ...toChatCommand(body), context: chatContext(request, 'chat') };
     if (format === 'json') {
-      await reply.send(toChatCompletionResponse(await this.chatService.complete(toChatCommand(body), signal)));
+      await reply.send(toChatCompletionResponse(await this.chatService.complete(command, signal)));
       return;
     }
-    await this.writer.write(format, await this.chatService.start(toChatCommand(body), signal), reply);
+    await this.writer.write(format, await this.chatService.start(command, signal), reply);
   }
 }

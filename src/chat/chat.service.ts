@@ -3,22 +3,27 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   ClientGoneError,
+  GatewayError,
   NoModelAvailableError,
   RateLimitedError,
   RequestInvalidError,
   RequestTooLargeError,
+  ShuttingDownError,
   UpstreamFailedError,
   UpstreamTimeoutError,
   type AttemptRecord,
 } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
+import { Lifecycle } from '../lifecycle/lifecycle.service.js';
 import { ModelCatalogService } from '../models/model-catalog.service.js';
 import { ModelSelector } from '../models/model-selector.service.js';
 import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
+import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/upstream-error.js';
 import { Clock } from '../usage/clock.js';
+import { ChatTelemetry, type ChatOutcome, type ChatRequestContext, type ChatRequestSummary } from '../telemetry/chat-telemetry.js';
 import { UsageTracker, type AttemptOutcome, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
 import {
   StreamInterruptedError,
@@ -47,6 +52,15 @@ interface OpenedAttempt extends Attempt {
   detachClient: () => void;
 }
 
+/** What is known of a request while it is served, for its summary. */
+interface RequestRecord {
+  context: ChatRequestContext;
+  requestedModel: string | null;
+  startedAt: number;
+  attempts: number;
+  firstTokenAt: number | null;
+}
+
 /**
  * Picks deployments, enforces limits, fails over until the first token, then relays the stream
  * and books its usage. Throws domain errors; knows nothing of HTTP.
@@ -67,6 +81,8 @@ export class ChatService {
     private readonly providers: ProviderRegistry,
     private readonly tracker: UsageTracker,
     private readonly clock: Clock,
+    private readonly telemetry: ChatTelemetry,
+    private readonly lifecycle: Lifecycle,
   ) {
     this.autoFallback = config.get('AUTO_FALLBACK', { infer: true });
     this.firstTokenTimeoutMs = config.get('UPSTREAM_FIRST_TOKEN_TIMEOUT_MS', { infer: true });
@@ -78,9 +94,29 @@ export class ChatService {
 
   /** Starts an answer: resolves once a deployment has sent its first token. */
   async start(command: ChatCommand, signal: AbortSignal): Promise<ChatSession> {
+    const record: RequestRecord = {
+      context: command.context ?? { requestId: randomUUID(), route: 'chat', client: null, allowedModels: null },
+      requestedModel: command.model ?? null,
+      startedAt: performance.now(),
+      attempts: 0,
+      firstTokenAt: null,
+    };
+    try {
+      return await this.begin(command, signal, record);
+    } catch (error) {
+      // From here on the relay reports the request; until here, this is its end.
+      const outcome: ChatOutcome =
+        error instanceof ClientGoneError ? 'cancelled' : error instanceof UpstreamFailedError || error instanceof UpstreamTimeoutError ? 'failed' : 'rejected';
+      this.finish(record, outcome, error instanceof GatewayError ? error.code : null);
+      throw error;
+    }
+  }
+
+  private async begin(command: ChatCommand, signal: AbortSignal, record: RequestRecord): Promise<ChatSession> {
+    if (this.lifecycle.draining) throw new ShuttingDownError();
     this.checkSize(command);
-    const requestId = randomUUID();
-    const plan = this.selector.candidates(command.model);
+    const { requestId } = record.context;
+    const plan = this.selector.candidates(command.model, record.context.allowedModels);
     const promptTokens = estimatePromptTokens(command.messages);
     const maxCompletionTokensFor = (deployment: Deployment) => command.maxTokens ?? deployment.defaults.maxCompletionTokens;
     const tokensFor = (deployment: Deployment) => promptTokens + maxCompletionTokensFor(deployment);
@@ -89,6 +125,7 @@ export class ChatService {
     // Without fallback only the first candidate in the rotation's order is ever considered.
     const first = await this.tracker.reserveFirst(plan, tokensFor, this.autoFallback ? Number.POSITIVE_INFINITY : 1);
     const blocked: Refusal[] = [...first.refusals];
+    for (const refusal of first.refusals) this.telemetry.emit('refused', refusal.deployment, refusal.blockedBy);
     const { order } = first;
 
     for (let position = first.admitted?.position ?? order.length; position < order.length; position++) {
@@ -107,28 +144,35 @@ export class ChatService {
         const admission = await this.tracker.reserve(deployment, tokensFor(deployment));
         if (!admission.admitted) {
           blocked.push({ deployment, retryAt: admission.retryAt, reason: admission.reason, blockedBy: admission.blockedBy });
+          this.telemetry.emit('refused', deployment, admission.blockedBy);
           continue;
         }
         reservation = admission.reservation;
       }
       try {
         const attempt = { deployment, reservation, promptTokens, maxCompletionTokens: maxCompletionTokensFor(deployment) };
+        record.attempts += 1;
         const opened = await this.open(attempt, command, signal);
+        record.firstTokenAt = performance.now();
         const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts };
-        return { meta, deployment, events: this.relay(opened, signal) };
+        return { meta, deployment, events: this.relay(opened, signal, record) };
       } catch (error) {
-        if (error instanceof ClientGoneError) {
+        if (error instanceof ClientGoneError || this.lifecycle.interrupted.aborted) {
           this.tracker.settle(reservation, 'cancelled');
-          throw error;
+          throw error instanceof ClientGoneError ? error : new ShuttingDownError();
         }
         const failure = error as UpstreamError;
         // Learned first, so the provider's report travels with the settle to the other replicas.
         this.learnFrom(deployment, failure);
         this.tracker.settle(reservation, 'failed', undefined, failure.kind);
+        this.telemetry.emit('upstreamFailed', deployment, failure.kind);
         attempts.push({ model: deployment.id, provider: deployment.provider, error: failure.kind });
         failures.push(failure);
         if (!failure.worthFallingBack) break;
-        if (this.autoFallback && position < order.length - 1) this.tracker.recordFallback(deployment.key);
+        if (this.autoFallback && position < order.length - 1) {
+          this.tracker.recordFallback(deployment.key);
+          this.telemetry.emit('fellBack', deployment, failure.kind);
+        }
       }
     }
     throw this.exhausted(attempts, failures, blocked);
@@ -167,7 +211,12 @@ export class ChatService {
     const controller = new AbortController();
     const onClientGone = () => controller.abort();
     clientSignal.addEventListener('abort', onClientGone, { once: true });
-    const detachClient = () => clientSignal.removeEventListener('abort', onClientGone);
+    // The end of a shutdown's grace period cuts the attempt off like a client going away.
+    this.lifecycle.interrupted.addEventListener('abort', onClientGone, { once: true });
+    const detachClient = () => {
+      clientSignal.removeEventListener('abort', onClientGone);
+      this.lifecycle.interrupted.removeEventListener('abort', onClientGone);
+    };
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -189,7 +238,7 @@ export class ChatService {
         },
         controller.signal,
       );
-      if (stream.rateLimit) this.tracker.recordProviderRateLimit(deployment.key, stream.rateLimit);
+      if (stream.rateLimit) this.recordProviderReport(deployment, stream.rateLimit);
       const iterator = stream.batches[Symbol.asyncIterator]();
       const buffered: UpstreamChunk[][] = [];
       let ended = false;
@@ -217,8 +266,10 @@ export class ChatService {
   }
 
   /** Relays an opened stream to the caller and settles its reservation however it ends. */
-  private async *relay(opened: OpenedAttempt, clientSignal: AbortSignal): AsyncGenerator<ChatEvent[]> {
+  private async *relay(opened: OpenedAttempt, clientSignal: AbortSignal, record: RequestRecord): AsyncGenerator<ChatEvent[]> {
     const { deployment, controller, iterator } = opened;
+    this.telemetry.emit('streamStarted', deployment);
+    let interruption: string | null = null;
     let usage: TokenUsage | undefined;
     let finishReason = 'stop';
     let deliveredCharacters = 0;
@@ -260,8 +311,15 @@ export class ChatService {
       yield pending;
     } catch (error) {
       if (clientSignal.aborted) throw new ClientGoneError();
+      if (this.lifecycle.interrupted.aborted) {
+        // Not the deployment's fault: booked like a cancellation, told to the client as a cut-off.
+        interruption = 'shutting_down';
+        throw new StreamInterruptedError('shutting_down', 'The gateway is shutting down; the answer is incomplete.');
+      }
       outcome = 'failed';
       failure = stalled ? 'timeout' : error instanceof UpstreamError ? error.kind : 'connection';
+      interruption = stalled ? 'upstream_timeout' : 'upstream_error';
+      this.telemetry.emit('upstreamFailed', deployment, failure);
       if (stalled) {
         throw new StreamInterruptedError(
           'upstream_timeout',
@@ -276,12 +334,11 @@ export class ChatService {
       clearTimeout(idleTimer);
       if (outcome !== 'completed') controller.abort();
       opened.detachClient();
-      this.tracker.settle(
-        opened.reservation,
-        outcome,
-        usage ?? this.estimatedUsage(opened.promptTokens, deliveredCharacters),
-        failure,
-      );
+      const booked = usage ?? this.estimatedUsage(opened.promptTokens, deliveredCharacters);
+      this.tracker.settle(opened.reservation, outcome, booked, failure);
+      this.telemetry.emit('streamEnded', deployment);
+      const ended: ChatOutcome = outcome === 'failed' || interruption ? 'interrupted' : outcome;
+      this.finish(record, ended, interruption, deployment, booked);
     }
   }
 
@@ -290,9 +347,31 @@ export class ChatService {
     return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
   }
 
+  private recordProviderReport(deployment: Deployment, report: RateLimitSnapshot): void {
+    this.tracker.recordProviderRateLimit(deployment.key, report);
+    this.telemetry.emit('providerReported', deployment, report);
+  }
+
+  /** Reports the request's end, once. */
+  private finish(record: RequestRecord, outcome: ChatOutcome, errorCode: string | null, answered?: Deployment, usage?: TokenUsage): void {
+    const summary: ChatRequestSummary = {
+      ...record.context,
+      requestedModel: record.requestedModel,
+      deployment: answered ? { provider: answered.provider, model: answered.id } : null,
+      attempts: record.attempts,
+      promptTokens: usage?.promptTokens ?? 0,
+      completionTokens: usage?.completionTokens ?? 0,
+      timeToFirstTokenMs: record.firstTokenAt === null ? null : record.firstTokenAt - record.startedAt,
+      durationMs: performance.now() - record.startedAt,
+      outcome,
+      errorCode,
+    };
+    this.telemetry.emit('requestFinished', summary);
+  }
+
   /** What a failure teaches about the deployment. */
   private learnFrom(deployment: Deployment, failure: UpstreamError): void {
-    if (failure.details.rateLimit) this.tracker.recordProviderRateLimit(deployment.key, failure.details.rateLimit);
+    if (failure.details.rateLimit) this.recordProviderReport(deployment, failure.details.rateLimit);
     if (failure.kind === 'rate_limited') {
       this.tracker.coolDown(deployment.key, failure.details.retryAfterMs ?? this.defaultCooldownMs);
     } else if (failure.kind === 'model_unavailable') {

@@ -68,6 +68,7 @@ describe('validateEnvironment', () => {
     expect(environment.GROQ_API_KEY).toBeUndefined();
     expect(environment.CEREBRAS_API_KEY).toBeUndefined();
     expect(environment.MODELS_FILE).toBeUndefined();
+    expect(environment.GATEWAY_API_KEYS).toBeUndefined();
   });
 
   it('parses numeric variables from their string form', () => {
@@ -95,6 +96,11 @@ describe('validateEnvironment', () => {
     [' On ', true],
   ])('parses AUTO_FALLBACK=%j as %s', (value, expected) => {
     expect(validateEnvironment({ AUTO_FALLBACK: value }).AUTO_FALLBACK).toBe(expected);
+  });
+
+  it('keeps GATEWAY_API_KEYS as the path given, and treats an empty one as unset (the gateway open)', () => {
+    expect(validateEnvironment({ GATEWAY_API_KEYS: './keys.json' }).GATEWAY_API_KEYS).toBe('./keys.json');
+    expect(validateEnvironment({ GATEWAY_API_KEYS: ' ' }).GATEWAY_API_KEYS).toBeUndefined();
   });
 
   it('treats an empty GROQ_API_KEY= as unset', () => {

@@ -17,6 +17,7 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevelName } from '../logging/gateway-log.js';
 import { parseRedisUrl, redactRedisUrl, RedisUrlError } from '../redis/redis-target.js';
 
 export const ROTATION_STRATEGIES = ['round-robin', 'random', 'least-used', 'priority'] as const;
@@ -131,6 +132,15 @@ export class Environment {
   MODELS_FILE?: string;
 
   /**
+   * Path to the JSON file of client access keys (name, SHA-256 of the key, optional limits and
+   * models). Unset: the gateway is open to anyone who can reach it.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  GATEWAY_API_KEYS?: string;
+
+  /**
    * Shared limits for several replicas: `redis://`, `rediss://`, `redis-sentinel://`,
    * `redis-cluster://` (see redis-target.ts). Unset: limits live in this process.
    */
@@ -180,6 +190,20 @@ export class Environment {
   @IsInt()
   @Min(1)
   MAX_INPUT_CHARS = 400_000;
+
+  /** `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. */
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevelName = 'info';
+
+  /** `auto`: readable on a terminal, JSON lines otherwise; or always `json` / `pretty`. */
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormat = 'auto';
+
+  /** On SIGTERM, how long answers in flight may take to finish before they are cut off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_GRACE_MS = 30_000;
 
   /** Cap on the request body, in bytes. */
   @Transform(toInteger)

@@ -1,10 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { Public } from '../access/public.decorator.js';
+import { LifecycleHealthIndicator } from '../lifecycle/lifecycle-health.indicator.js';
 import { LivenessDto } from './dto/liveness.dto.js';
 import { ModelsHealthIndicator } from './models-health.indicator.js';
 import { RedisHealthIndicator } from './redis-health.indicator.js';
 
+// Orchestrators probe without a key, also when GATEWAY_API_KEYS is set.
+@Public()
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
@@ -12,6 +16,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly models: ModelsHealthIndicator,
     private readonly redis: RedisHealthIndicator,
+    private readonly lifecycle: LifecycleHealthIndicator,
   ) {}
 
   /** Liveness: the process answers. Checks no dependency. */
@@ -23,11 +28,13 @@ export class HealthController {
   /**
    * Readiness: 200 when at least one provider is configured with an available model, else 503.
    * With REDIS_URL also Redis: unreachable is `degraded` (REDIS_FAILURE_MODE=open) or 503 (`closed`).
+   * 503 from the moment the gateway begins shutting down (SIGTERM).
    */
   @Get('ready')
   @HealthCheck()
   ready() {
     return this.health.check([
+      () => this.lifecycle.check('lifecycle'),
       () => this.models.check('models'),
       ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
     ]);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ModelsModule } from '../models/models.module.js';
 import { UsageModule } from '../usage/usage.module.js';
+import { LifecycleHealthIndicator } from '../lifecycle/lifecycle-health.indicator.js';
 import { HealthController } from './health.controller.js';
 import { ModelsHealthIndicator } from './models-health.indicator.js';
 import { RedisHealthIndicator } from './redis-health.indicator.js';
@@ -9,6 +10,6 @@ import { RedisHealthIndicator } from './redis-health.indicator.js';
 @Module({
   imports: [TerminusModule, ModelsModule, UsageModule],
   controllers: [HealthController],
-  providers: [ModelsHealthIndicator, RedisHealthIndicator],
+  providers: [ModelsHealthIndicator, RedisHealthIndicator, LifecycleHealthIndicator],
 })
 export class HealthModule {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NoModelAvailableError, ModelNotFoundError } from '../common/errors/gateway-errors.js';
+import { ModelNotAllowedError, ModelNotFoundError, NoModelAvailableError } from '../common/errors/gateway-errors.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { ModelCatalogService } from './model-catalog.service.js';
 import type { CandidatePlan } from '../usage/usage-tracker.service.js';
@@ -19,9 +19,12 @@ export class ModelSelector {
    * Throws when none exists or none can serve. Ordered by the rotation strategy here, and in
    * Redis when replicas share state.
    */
-  candidates(model: string | undefined): CandidatePlan {
-    const matching = model === undefined ? [...this.catalog.deployments] : this.resolve(model);
-    if (matching.length === 0) throw new ModelNotFoundError(model ?? '');
+  candidates(model: string | undefined, allowed: readonly string[] | null = null): CandidatePlan {
+    const known = model === undefined ? [...this.catalog.deployments] : this.resolve(model);
+    if (known.length === 0) throw new ModelNotFoundError(model ?? '');
+    // An access key limited to some models sees only those (a public id allows all its deployments).
+    const matching = allowed ? known.filter((deployment) => allowed.includes(deployment.model) || allowed.includes(deployment.key)) : known;
+    if (matching.length === 0) throw new ModelNotAllowedError(model, allowed!);
     const servable = matching.filter((deployment) => this.catalog.servability(deployment).available);
     if (servable.length === 0) throw this.noneAvailable(matching);
     const ordered = this.strategy.order(servable);

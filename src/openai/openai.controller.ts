@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatService } from '../chat/chat.service.js';
 import { abortOnDisconnect } from '../common/http/client-disconnect.js';
+import { chatContext } from '../common/http/request-context.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
 import { OpenAiModelListDto } from './dto/chat-completion-response.dto.js';
 import { ApiChatCompletionResponses } from './openai-api.decorators.js';
@@ -28,15 +29,16 @@ export class OpenAiController {
       'OpenAI\'s chat-completions API over the same rotation, limits and failover as POST /chat. `model` is a model id, `provider/id`, or `auto`.',
   })
   @ApiChatCompletionResponses()
-  async createChatCompletion(@Body() body: ChatCompletionRequestDto, @Res() reply: FastifyReply): Promise<void> {
+  async createChatCompletion(@Body() body: ChatCompletionRequestDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const signal = abortOnDisconnect(reply);
+    const command = { ...toChatCommand(body), context: chatContext(request, 'openai') };
     if (!body.stream) {
-      const completion = await this.chatService.complete(toChatCommand(body), signal);
+      const completion = await this.chatService.complete(command, signal);
       this.writer.setGatewayHeaders(reply, completion.meta);
       await reply.send(this.writer.completion(completion));
       return;
     }
-    const session = await this.chatService.start(toChatCommand(body), signal);
+    const session = await this.chatService.start(command, signal);
     await this.writer.stream(session, body.stream_options?.include_usage ?? false, reply);
   }
 

@@ -5,7 +5,14 @@ import type { SharedOrdering } from '../models/strategies/rotation-strategy.js';
 import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
 import { LIMIT_FIELDS, WINDOW_MS, WINDOW_NAMES, type WindowName } from '../usage/usage-window.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
-import { COOL_DOWN_SCRIPT, RESERVE_FIRST_SCRIPT, SETTLE_SCRIPT, WITHDRAW_SCRIPT } from './limiter-scripts.js';
+import {
+  CLIENT_ADMIT_SCRIPT,
+  CLIENT_BOOK_SCRIPT,
+  COOL_DOWN_SCRIPT,
+  RESERVE_FIRST_SCRIPT,
+  SETTLE_SCRIPT,
+  WITHDRAW_SCRIPT,
+} from './limiter-scripts.js';
 
 const OUTCOME_COUNTER: Record<AttemptOutcome, string> = { completed: 'completed', failed: 'failures', cancelled: 'cancellations' };
 
@@ -48,6 +55,31 @@ export interface FirstAdmission {
   refusals: SharedRefusal[];
 }
 
+export type ClientLimitName = 'requestsPerMinute' | 'tokensPerDay';
+
+/** An access key's own limits (GATEWAY_API_KEYS). */
+export interface ClientLimits {
+  requestsPerMinute?: number;
+  tokensPerDay?: number;
+}
+
+export interface ClientBooking {
+  promptTokens: number;
+  completionTokens: number;
+  countRequest: boolean;
+}
+
+export type ClientAdmission = { admitted: true } | { admitted: false; retryAt: number; limit: ClientLimitName };
+
+export interface SharedClientUsage {
+  minute: { start: number; end: number; requests: number };
+  day: { start: number; end: number; tokens: number };
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  rejected: number;
+}
+
 export interface SharedWindow {
   start: number;
   end: number;
@@ -70,6 +102,8 @@ type LimiterCommands = (Redis | Cluster) & {
   gatewayReserveFirst(...args: Array<string | number>): Promise<[number, number[], Array<string | number>]>;
   gatewaySettle(...args: Array<string | number>): Promise<number>;
   gatewayWithdraw(...args: Array<string | number>): Promise<number>;
+  gatewayClientAdmit(...args: Array<string | number>): Promise<[number, number?, string?]>;
+  gatewayClientBook(...args: Array<string | number>): Promise<number>;
   gatewayCoolDown(key: string, until: number, now: number, reason: string): Promise<number>;
 };
 
@@ -91,6 +125,8 @@ export class RedisLimiter {
     redis.defineCommand('gatewayReserveFirst', { lua: RESERVE_FIRST_SCRIPT });
     redis.defineCommand('gatewaySettle', { numberOfKeys: 9, lua: SETTLE_SCRIPT });
     redis.defineCommand('gatewayWithdraw', { lua: WITHDRAW_SCRIPT });
+    redis.defineCommand('gatewayClientAdmit', { numberOfKeys: 3, lua: CLIENT_ADMIT_SCRIPT });
+    redis.defineCommand('gatewayClientBook', { numberOfKeys: 2, lua: CLIENT_BOOK_SCRIPT });
     redis.defineCommand('gatewayCoolDown', { numberOfKeys: 1, lua: COOL_DOWN_SCRIPT });
     this.redis = redis as LimiterCommands;
     this.tag = `{${options.prefix}}`;
@@ -254,6 +290,52 @@ export class RedisLimiter {
   /** Requests of this deployment in flight on any replica (expired leases excluded). */
   async inFlight(deploymentKey: string, now: number): Promise<number> {
     return this.redis.zcount(this.key(deploymentKey, 'inflight'), `(${now}`, '+inf');
+  }
+
+  /** Checks and counts a chat request against an access key's own limits, across replicas. */
+  async clientAdmit(name: string, limits: ClientLimits, now: number): Promise<ClientAdmission> {
+    const minute = this.window(`client:${name}`, 'minute', now);
+    const day = this.window(`client:${name}`, 'day', now);
+    const [admitted, retryAt, limit] = await this.redis.gatewayClientAdmit(
+      minute.key,
+      day.key,
+      this.key(`client:${name}`, 'totals'),
+      limits.requestsPerMinute ?? -1,
+      limits.tokensPerDay ?? -1,
+      minute.end,
+      day.end,
+      now,
+      this.keyTtlMs,
+    );
+    if (admitted === 1) return { admitted: true };
+    return { admitted: false, retryAt: Number(retryAt), limit: limit as ClientLimitName };
+  }
+
+  /** Books a finished request's tokens against its access key (and the request, if admission did not count it). */
+  async clientBook(name: string, usage: ClientBooking, now: number): Promise<void> {
+    const day = this.window(`client:${name}`, 'day', now);
+    const totals = this.key(`client:${name}`, 'totals');
+    await this.redis.gatewayClientBook(day.key, totals, usage.promptTokens, usage.completionTokens, day.end, now, this.keyTtlMs, usage.countRequest ? 1 : 0);
+  }
+
+  /** An access key's usage across replicas: this minute's requests, today's tokens, totals. */
+  async clientUsage(name: string, now: number): Promise<SharedClientUsage> {
+    const minute = this.window(`client:${name}`, 'minute', now);
+    const day = this.window(`client:${name}`, 'day', now);
+    const [minuteRequests, dayTokens, totals] = await Promise.all([
+      this.redis.hget(minute.key, 'r'),
+      this.redis.hget(day.key, 't'),
+      this.redis.hgetall(this.key(`client:${name}`, 'totals')),
+    ]);
+    const count = (value: string | null | undefined) => Number(value ?? 0);
+    return {
+      minute: { start: minute.start, end: minute.end, requests: count(minuteRequests) },
+      day: { start: day.start, end: day.end, tokens: count(dayTokens) },
+      requests: count(totals.requests),
+      promptTokens: count(totals.promptTokens),
+      completionTokens: count(totals.completionTokens),
+      rejected: count(totals.rejected),
+    };
   }
 
   private window(deploymentKey: string, name: WindowName, now: number) {

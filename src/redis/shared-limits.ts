@@ -9,7 +9,11 @@ import type { WindowName } from '../usage/usage-window.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import {
   RedisLimiter,
+  type ClientAdmission,
+  type ClientBooking,
+  type ClientLimits,
   type FirstAdmission,
+  type SharedClientUsage,
   type SharedCandidate,
   type SharedOrdering,
   type SharedReservation,
@@ -141,6 +145,19 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
       ]);
       return { cooldownUntil, providerReport };
     });
+  }
+
+  /** An access key's own limits across replicas; undefined when Redis cannot be reached. */
+  async clientAdmit(name: string, limits: ClientLimits, now: number): Promise<ClientAdmission | undefined> {
+    return this.attempt(() => this.limiter!.clientAdmit(name, limits, now));
+  }
+
+  clientBook(name: string, usage: ClientBooking, now: number): void {
+    void this.attempt(() => this.limiter!.clientBook(name, usage, now));
+  }
+
+  async clientUsage(name: string, now: number): Promise<SharedClientUsage | undefined> {
+    return this.attempt(() => this.limiter!.clientUsage(name, now));
   }
 
   /** For readiness: answers within the command timeout or not at all. */

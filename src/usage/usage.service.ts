@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { ClientUsage, type ClientUsageSnapshot } from '../access/client-usage.js';
 import { ModelCatalog } from '../config/model-catalog.js';
 import { SharedLimits } from '../redis/shared-limits.js';
 import { Clock } from './clock.js';
-import type { GroupUsageDto, ModelUsageDto, UsageCountersDto, UsageReportDto, WindowUsageDto } from './dto/usage-report.dto.js';
+import type { ClientUsageDto, GroupUsageDto, ModelUsageDto, UsageCountersDto, UsageReportDto, WindowUsageDto } from './dto/usage-report.dto.js';
 import { UsageTracker, emptyCounters } from './usage-tracker.service.js';
 import { LIMIT_FIELDS, type WindowName } from './usage-window.js';
 
@@ -24,6 +25,7 @@ export class UsageService {
     private readonly tracker: UsageTracker,
     private readonly shared: SharedLimits,
     private readonly clock: Clock,
+    private readonly clients: ClientUsage,
   ) {}
 
   /** With REDIS_URL, windows and totals are those every replica shares; else this process's own. */
@@ -55,8 +57,31 @@ export class UsageService {
       models,
       groups,
       totals: sumCounters(models.map((model) => model.totals)),
+      clients: (await this.clients.snapshot()).map(clientView),
     };
   }
+}
+
+function clientView({ name, limits, requests, promptTokens, completionTokens, rejected, minute, day }: ClientUsageSnapshot): ClientUsageDto {
+  return {
+    name,
+    requests,
+    promptTokens,
+    completionTokens,
+    rejected,
+    minute: {
+      start: new Date(minute.start).toISOString(),
+      resetsAt: new Date(minute.end).toISOString(),
+      requests: minute.requests,
+      ...(limits.requestsPerMinute !== undefined ? { requestLimit: limits.requestsPerMinute } : {}),
+    },
+    day: {
+      start: new Date(day.start).toISOString(),
+      resetsAt: new Date(day.end).toISOString(),
+      tokens: day.tokens,
+      ...(limits.tokensPerDay !== undefined ? { tokenLimit: limits.tokensPerDay } : {}),
+    },
+  };
 }
 
 function windowView(window: WindowCounts, requestLimit?: number, tokenLimit?: number): WindowUsageDto {

@@ -117,6 +117,7 @@ describe('with both providers configured', () => {
         'GET /health/live',
         'GET /health/ready',
         'GET /models',
+        'GET /metrics',
         'GET /usage',
         'POST /chat',
         'GET /v1/models',

@@ -2,7 +2,11 @@
 // `pretest:redis`) with its own event loop, clock and Redis connection, sharing one redis-server
 // and one provider simulator (in this process): limits, cooldowns and usage are shared across
 // them; Redis going away is handled by REDIS_FAILURE_MODE; nothing stays reserved.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { generateAccessKey, hashAccessKey } from '../../src/access/access-key.js';
 import type { ModelLimits } from '../../src/config/models.js';
 import { ProviderSimulator } from '../simulator/provider-simulator.js';
 import { eventually, getUsage, modelView, untilFreshMinute, usageOf } from '../support/gateway-client.js';
@@ -234,6 +238,44 @@ describe('rotation and what /models reports, shared by replicas', TEST_TIMEOUT, 
       const until = Date.parse((await modelView(b!, 'groq/first')).cooldownUntil ?? '');
       expect(until - Date.now()).toBeGreaterThan(20_000);
     });
+  });
+});
+
+describe('access keys shared by replicas', TEST_TIMEOUT, () => {
+  it("holds a key's requestsPerMinute across replicas, and every replica reports the same per-key usage", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'replica-keys-'));
+    const [limitedKey, openKey] = [generateAccessKey(), generateAccessKey()];
+    const keysFile = join(directory, 'keys.json');
+    writeFileSync(
+      keysFile,
+      JSON.stringify([
+        { name: 'team-a', sha256: hashAccessKey(limitedKey), limits: { requestsPerMinute: 3 } },
+        { name: 'team-b', sha256: hashAccessKey(openKey) },
+      ]),
+    );
+    try {
+      const [a, b] = await replicas(2, { models: [model('groq', 'only', { limits: GENEROUS })], env: { GATEWAY_API_KEYS: keysFile } });
+      await untilFreshMinute();
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await postChat(i % 2 === 0 ? a! : b!, { ...hello, stream: false }, { 'x-api-key': limitedKey })).status);
+      for (let i = 0; i < 4; i++) expect((await postChat(i % 2 === 0 ? a! : b!, { ...hello, stream: false }, { 'x-api-key': openKey })).status).toBe(200);
+
+      // Each replica on its own counts would admit 3 each.
+      expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429]);
+      await eventually(async () => {
+        for (const replica of [a!, b!]) {
+          const usage = (await (await fetch(`${replica.url}/usage`, { headers: { 'x-api-key': openKey } })).json()) as {
+            clients: Array<{ name: string; requests: number; rejected: number; minute: { requests: number } }>;
+          };
+          expect(usage.clients).toEqual([
+            expect.objectContaining({ name: 'team-a', requests: 3, rejected: 5, minute: expect.objectContaining({ requests: 3 }) }),
+            expect.objectContaining({ name: 'team-b', requests: 4, rejected: 0 }),
+          ]);
+        }
+      });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

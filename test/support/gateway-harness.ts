@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import type { ModelEntry } from '../../src/config/models.js';
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   models?: ModelEntry[];
   /** Reuse a running simulator. */
   sim?: ProviderSimulator;
+  /** Where the gateway's JSON log lines go; none are written without it. */
+  logDestination?: Writable;
 }
 
 export const TEST_GROQ_KEY = 'gsk_test_groq_key_0123456789';
@@ -48,7 +51,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     writeFileSync(file, JSON.stringify(options.models));
     env.MODELS_FILE = file;
   }
-  const { app } = await createApp({ env, logger: false });
+  const { app } = await createApp({ env, logger: false, logDestination: options.logDestination });
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   return {

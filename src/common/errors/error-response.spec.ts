@@ -2,7 +2,11 @@ import { BadRequestException, HttpException, InternalServerErrorException, NotFo
 import { describe, expect, it } from 'vitest';
 import { StreamInterruptedError } from '../../chat/chat-command.js';
 import {
+  AccessKeyLimitedError,
   ClientGoneError,
+  InvalidApiKeyError,
+  MissingApiKeyError,
+  ModelNotAllowedError,
   ModelNotFoundError,
   NoModelAvailableError,
   RateLimitedError,
@@ -10,7 +14,7 @@ import {
   UpstreamFailedError,
   UpstreamTimeoutError,
 } from './gateway-errors.js';
-import { toErrorResponse } from './error-response.js';
+import { toErrorResponse, toOpenAiErrorBody } from './error-response.js';
 
 const attempts = [{ model: 'gpt-oss-120b', provider: 'cerebras', error: 'rate_limited' }];
 
@@ -62,6 +66,37 @@ describe('toErrorResponse', () => {
       const response = toErrorResponse(new UpstreamTimeoutError('No answer in time.', { attempts }));
       expect(response.status).toBe(504);
       expect(response.body.error.code).toBe('upstream_timeout');
+    });
+  });
+
+  describe('access key errors', () => {
+    it('maps a missing key to 401 unauthorized with www-authenticate: Bearer, saying how to send one', () => {
+      const response = toErrorResponse(new MissingApiKeyError());
+      expect(response.status).toBe(401);
+      expect(response.headers).toEqual({ 'www-authenticate': 'Bearer' });
+      expect(response.body.error.code).toBe('unauthorized');
+      expect(response.body.error.message).toContain('Authorization: Bearer');
+      expect(response.body.error.message).toContain('x-api-key');
+    });
+
+    it('maps a wrong key to 401 invalid_api_key with www-authenticate: Bearer', () => {
+      const response = toErrorResponse(new InvalidApiKeyError());
+      expect(response).toEqual({
+        status: 401,
+        body: { error: { code: 'invalid_api_key', message: 'The access key is not valid for this gateway.' } },
+        headers: { 'www-authenticate': 'Bearer' },
+      });
+    });
+
+    it("maps a key's own limit to 429 rate_limited with retry-after, naming the limit", () => {
+      const response = toErrorResponse(new AccessKeyLimitedError('requestsPerMinute', 5, 12));
+      expect(response.status).toBe(429);
+      expect(response.headers).toEqual({ 'retry-after': '12' });
+      expect(response.body.error).toEqual({
+        code: 'rate_limited',
+        message: "This access key's requestsPerMinute limit (5) is used up; retry in 12 s.",
+        details: { limit: 'requestsPerMinute' },
+      });
     });
   });
 
@@ -130,6 +165,35 @@ describe('toErrorResponse', () => {
       const response = toErrorResponse('secret string');
       expect(response.status).toBe(500);
       expect(response.body.error.message).not.toContain('secret string');
+    });
+  });
+});
+
+describe('toOpenAiErrorBody', () => {
+  it("gives a wrong key OpenAI's type invalid_request_error and code invalid_api_key", () => {
+    expect(toOpenAiErrorBody(toErrorResponse(new InvalidApiKeyError()))).toEqual({
+      error: { message: 'The access key is not valid for this gateway.', type: 'invalid_request_error', code: 'invalid_api_key', param: null },
+    });
+  });
+
+  it('gives a missing key type invalid_request_error too, keeping the gateway code', () => {
+    expect(toOpenAiErrorBody(toErrorResponse(new MissingApiKeyError())).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'unauthorized',
+    });
+  });
+
+  it('gives a model the key may not use type permission_error', () => {
+    expect(toOpenAiErrorBody(toErrorResponse(new ModelNotAllowedError('gpt-oss-120b', ['qwen-3.8-27b']))).error).toMatchObject({
+      type: 'permission_error',
+      code: 'model_not_allowed',
+    });
+  });
+
+  it("gives a key's own limit type rate_limit_error", () => {
+    expect(toOpenAiErrorBody(toErrorResponse(new AccessKeyLimitedError('tokensPerDay', 100, 60))).error).toMatchObject({
+      type: 'rate_limit_error',
+      code: 'rate_limited',
     });
   });
 });

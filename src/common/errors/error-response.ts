@@ -70,9 +70,10 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
   return error(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'The gateway failed unexpectedly.');
 }
 
+// OpenAI's own types: a missing or wrong key is an `invalid_request_error` there (code `invalid_api_key`).
 const OPENAI_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
-  401: 'authentication_error',
+  401: 'invalid_request_error',
   403: 'permission_error',
   404: 'invalid_request_error',
   413: 'invalid_request_error',

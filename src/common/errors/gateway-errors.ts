@@ -46,6 +46,31 @@ export class ModelNotFoundError extends GatewayError {
   }
 }
 
+/** The access key may not use the model asked for (or, for `auto`, any model there is). */
+export class ModelNotAllowedError extends GatewayError {
+  readonly status = 403;
+  readonly code = 'model_not_allowed';
+
+  constructor(model: string | undefined, allowed: readonly string[]) {
+    super(
+      model === undefined
+        ? `This access key may use none of the models in the catalog (it allows: ${allowed.join(', ')}).`
+        : `This access key may not use "${model}"; it allows: ${allowed.join(', ')}.`,
+    );
+  }
+}
+
+/** The gateway is shutting down (SIGTERM): another replica should take the request. */
+export class ShuttingDownError extends GatewayError {
+  readonly status = 503;
+  readonly code = 'shutting_down';
+  override readonly headers = { 'retry-after': '1', connection: 'close' };
+
+  constructor() {
+    super('The gateway is shutting down; retry the request (another replica will take it).');
+  }
+}
+
 export class NoModelAvailableError extends GatewayError {
   readonly status = 503;
   readonly code = 'no_models_available';
@@ -97,4 +122,40 @@ export class UpstreamTimeoutError extends CandidatesFailedError {
 /** The client went away before the answer began; nothing is sent back. */
 export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
+}
+
+/** GATEWAY_API_KEYS is set and the request carries no access key. */
+export class MissingApiKeyError extends GatewayError {
+  readonly status = 401;
+  readonly code = 'unauthorized';
+
+  constructor() {
+    super('This gateway needs an access key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".');
+    this.headers['www-authenticate'] = 'Bearer';
+  }
+}
+
+/** The access key presented matches none of GATEWAY_API_KEYS. The message never repeats it. */
+export class InvalidApiKeyError extends GatewayError {
+  readonly status = 401;
+  readonly code = 'invalid_api_key';
+
+  constructor() {
+    super('The access key is not valid for this gateway.');
+    this.headers['www-authenticate'] = 'Bearer';
+  }
+}
+
+/** The access key's own limit (GATEWAY_API_KEYS) is used up; other keys are not affected. */
+export class AccessKeyLimitedError extends GatewayError {
+  readonly status = 429;
+  // The code of every 429: a client retries after Retry-After whichever limit it was.
+  readonly code = 'rate_limited';
+  override readonly details: { limit: 'requestsPerMinute' | 'tokensPerDay' };
+
+  constructor(limit: 'requestsPerMinute' | 'tokensPerDay', value: number, readonly retryAfterSeconds: number) {
+    super(`This access key's ${limit} limit (${value}) is used up; retry in ${retryAfterSeconds} s.`);
+    this.details = { limit };
+    this.headers['retry-after'] = String(retryAfterSeconds);
+  }
 }

@@ -61,6 +61,41 @@ export class GroupUsageDto {
   totals: UsageCountersDto;
 }
 
+export class ClientMinuteDto {
+  /** When this minute started (ISO 8601, UTC). */
+  start: string;
+  /** When it resets (ISO 8601). */
+  resetsAt: string;
+  /** Chat requests admitted with this key in this minute. */
+  requests: number;
+  /** The key's requestsPerMinute, if it has one. */
+  requestLimit?: number;
+}
+
+export class ClientDayDto {
+  /** When this UTC day started (ISO 8601). */
+  start: string;
+  /** When it resets (ISO 8601). */
+  resetsAt: string;
+  /** Prompt and completion tokens of this key's requests that finished today. */
+  tokens: number;
+  /** The key's tokensPerDay, if it has one. */
+  tokenLimit?: number;
+}
+
+export class ClientUsageDto {
+  /** The access key's name in GATEWAY_API_KEYS (never the key or its hash). */
+  name: string;
+  /** Chat requests admitted with this key since start. */
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Chat requests refused by this key's own limits (requestsPerMinute, tokensPerDay). */
+  rejected: number;
+  minute: ClientMinuteDto;
+  day: ClientDayDto;
+}
+
 export class UsageReportDto {
   /** Start of the totals (process start, ISO 8601). */
   since: string;
@@ -70,4 +105,6 @@ export class UsageReportDto {
   groups: GroupUsageDto[];
   /** All models added up. */
   totals: UsageCountersDto;
+  /** Per access key (GATEWAY_API_KEYS), as counted by this replica; empty when the gateway is open. */
+  clients: ClientUsageDto[];
 }

@@ -1,0 +1,68 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { GatewayError, InvalidApiKeyError, MissingApiKeyError } from '../common/errors/gateway-errors.js';
+import { ChatTelemetry, type ChatRoute } from '../telemetry/chat-telemetry.js';
+import { AccessKeys } from './access-keys.js';
+import { ClientUsage } from './client-usage.js';
+import { presentedKey } from './presented-key.js';
+import { PUBLIC_ROUTE } from './public.decorator.js';
+
+/** The routes a key's requestsPerMinute and tokensPerDay apply to (route pattern, as Fastify matched it). */
+const CHAT_ROUTES = new Map<string, ChatRoute>([
+  ['POST /chat', 'chat'],
+  ['POST /v1/chat/completions', 'openai'],
+]);
+
+/**
+ * With GATEWAY_API_KEYS set, every route but the @Public() ones needs a known access key; the
+ * request then carries the key's name and allowed models, and chat routes count against its limits.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: AccessKeys,
+    private readonly usage: ClientUsage,
+    private readonly telemetry: ChatTelemetry,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (!this.keys.required) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const chatRoute = CHAT_ROUTES.get(`${request.method} ${request.routeOptions.url}`);
+    try {
+      const presented = presentedKey(request.headers);
+      if (presented === undefined) throw new MissingApiKeyError();
+      const key = this.keys.identify(presented);
+      if (!key) throw new InvalidApiKeyError();
+      request.client = { name: key.name, allowedModels: key.models };
+      if (chatRoute) await this.usage.admit(key);
+      return true;
+    } catch (error) {
+      // A chat request refused here is still a chat request: it gets its log line and its count.
+      if (chatRoute && error instanceof GatewayError) this.reportRefusal(request, chatRoute, error);
+      throw error;
+    }
+  }
+
+  private reportRefusal(request: FastifyRequest, route: ChatRoute, error: GatewayError): void {
+    const model = (request.body as { model?: unknown } | undefined)?.model;
+    this.telemetry.emit('requestFinished', {
+      requestId: request.id,
+      route,
+      client: request.client?.name ?? null,
+      allowedModels: request.client?.allowedModels ?? null,
+      requestedModel: typeof model === 'string' ? model : null,
+      deployment: null,
+      attempts: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      timeToFirstTokenMs: null,
+      durationMs: 0,
+      outcome: 'rejected',
+      errorCode: error.code,
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import type { Writable } from 'node:stream';
+import type { LoggerService } from '@nestjs/common';
+import { pino, type Level, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The injection token of the gateway's pino logger. */
+export const GATEWAY_LOG = Symbol('GATEWAY_LOG');
+
+export interface GatewayLogOptions {
+  level: LogLevelName;
+  /** `auto`: readable lines on a terminal, one JSON object per line otherwise (collectors). */
+  format: LogFormat;
+  /** Where lines go; stdout by default. */
+  destination?: Writable;
+  /** Whether a person reads the destination; by default, whether stdout is a terminal. */
+  terminal?: boolean;
+}
+
+/** One JSON object per line, with `time` in ISO 8601 and `level` as a word. */
+export function createGatewayLog({ level, format, destination, terminal }: GatewayLogOptions): Logger {
+  const options = {
+    level,
+    base: { service: 'llm-gateway' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  const target = destination ?? process.stdout;
+  const readable = format === 'pretty' || (format === 'auto' && (terminal ?? (!destination && process.stdout.isTTY === true)));
+  // Synchronous pretty-printing, not a worker-thread transport: a line is never lost at exit.
+  return readable ? pino(options, pretty({ destination: target, sync: true, ignore: 'pid,hostname,service' })) : pino(options, target);
+}
+
+/** Nest's own messages (start-up, errors, module logs) through the same pino logger. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly pino: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  /** Nest passes the context last, and for errors a stack before it. */
+  private write(level: Level, message: unknown, rest: unknown[]): void {
+    const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
+    const stack = level === 'error' && typeof rest[0] === 'string' && rest.length === 2 ? rest[0] : undefined;
+    const fields = { ...(context ? { context } : {}), ...(stack ? { stack } : {}) };
+    if (message instanceof Error) this.pino[level]({ ...fields, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null) this.pino[level]({ ...fields, ...message });
+    else this.pino[level](fields, String(message));
+  }
+}
