@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { BadRequestException, HttpException, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyHttpOptions } from 'fastify';
 import { AppModule } from './app.module.js';
 import { RequestInvalidError } from './common/errors/gateway-errors.js';
@@ -117,6 +117,7 @@ async function setUpSwagger(app: NestFastifyApplication): Promise<void> {
     .addTag('models', 'The catalog: availability, limits, cooldowns')
     .addTag('usage', 'Requests and tokens per window, and totals')
     .addTag('health', 'Probes for orchestrators; they never call a provider')
+    .addTag('operations', 'Metrics for monitoring')
     // Needed only when GATEWAY_API_KEYS is set; either scheme will do. The probes need neither (@Public()).
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', bearerFormat: 'gwk_…', description: 'An access key (npm run keys:new) as `Authorization: Bearer <key>`, as the openai SDK sends it.' },
@@ -129,5 +130,30 @@ async function setUpSwagger(app: NestFastifyApplication): Promise<void> {
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller, method) => method,
   });
+  documentAccessErrors(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/**
+ * Every operation that needs an access key (all but the probes) can answer 401, and a chat
+ * request 403 for a model its key may not use: documented once here rather than on each route,
+ * in the error shape of the route's family.
+ */
+function documentAccessErrors(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const schema = { $ref: path.startsWith('/v1/') ? '#/components/schemas/OpenAiErrorResponseDto' : '#/components/schemas/ErrorResponseDto' };
+    for (const operation of [item.get, item.post].filter((entry) => entry !== undefined)) {
+      if (operation.security?.length === 0) continue;
+      operation.responses['401'] ??= {
+        description: 'GATEWAY_API_KEYS is set and the request has no valid access key (`unauthorized`, `invalid_api_key`).',
+        content: { 'application/json': { schema } },
+      };
+      if (path === '/chat' || path === '/v1/chat/completions') {
+        operation.responses['403'] ??= {
+          description: 'The access key may not use the model asked for (`model_not_allowed`).',
+          content: { 'application/json': { schema } },
+        };
+      }
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModelNotAllowedError, ModelNotFoundError, NoModelAvailableError } from '../common/errors/gateway-errors.js';
 import type { Deployment } from '../config/model-catalog.js';
+import { allows } from './allowed-models.js';
 import { ModelCatalogService } from './model-catalog.service.js';
 import type { CandidatePlan } from '../usage/usage-tracker.service.js';
 import { RotationStrategy } from './strategies/rotation-strategy.js';
@@ -23,7 +24,7 @@ export class ModelSelector {
     const known = model === undefined ? [...this.catalog.deployments] : this.resolve(model);
     if (known.length === 0) throw new ModelNotFoundError(model ?? '');
     // An access key limited to some models sees only those (a public id allows all its deployments).
-    const matching = allowed ? known.filter((deployment) => allowed.includes(deployment.model) || allowed.includes(deployment.key)) : known;
+    const matching = known.filter((deployment) => allows(allowed, deployment));
     if (matching.length === 0) throw new ModelNotAllowedError(model, allowed!);
     const servable = matching.filter((deployment) => this.catalog.servability(deployment).available);
     if (servable.length === 0) throw this.noneAvailable(matching);

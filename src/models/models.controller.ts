@@ -1,5 +1,6 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { GatewayStatusDto, ModelsResponseDto } from './dto/model-view.dto.js';
 import { ModelsService } from './models.service.js';
 
@@ -14,9 +15,12 @@ export class ModelsController {
     return this.models.status();
   }
 
-  /** Every model in the catalog: availability, configured limits, the provider's reported limits, cooldown. */
+  /**
+   * Every model in the catalog (with an access key limited to some models: those): availability,
+   * configured limits, the provider's reported limits, cooldown.
+   */
   @Get('models')
-  listModels(): Promise<ModelsResponseDto> {
-    return this.models.list();
+  listModels(@Req() request: FastifyRequest): Promise<ModelsResponseDto> {
+    return this.models.list(request.client?.allowedModels ?? null);
   }
 }

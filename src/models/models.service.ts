@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Environment } from '../config/environment.js';
 import { UsageTracker } from '../usage/usage-tracker.service.js';
 import type { GatewayStatusDto, ModelGroupDto, ModelsResponseDto, ModelViewDto } from './dto/model-view.dto.js';
+import { allows } from './allowed-models.js';
 import { ModelCatalogService } from './model-catalog.service.js';
 
 /** Builds the reports of GET / and GET /models. */
@@ -29,9 +30,13 @@ export class ModelsService {
     return { status: 'ok', message: `LLM gateway: ${servable.length} model(s) ready. POST /chat to talk, GET /docs for the API.${hint}`, models };
   }
 
-  /** With REDIS_URL, cooldowns and the providers' reports are those any replica learned. */
-  async list(): Promise<ModelsResponseDto> {
-    const models = await Promise.all(this.catalog.deployments.map(async (deployment): Promise<ModelViewDto> => {
+  /**
+   * With REDIS_URL, cooldowns and the providers' reports are those any replica learned. `allowed`:
+   * an access key's models; the others are left out.
+   */
+  async list(allowed: readonly string[] | null = null): Promise<ModelsResponseDto> {
+    const visible = this.catalog.deployments.filter((deployment) => allows(allowed, deployment));
+    const models = await Promise.all(visible.map(async (deployment): Promise<ModelViewDto> => {
       const { available, reason } = this.catalog.availability(deployment);
       const { cooldownUntil, providerRateLimit } = await this.tracker.routingState(deployment.key);
       const circuit = this.tracker.circuit(deployment.key);
@@ -57,9 +62,9 @@ export class ModelsService {
       };
     }));
     const available = new Set(models.filter((view) => view.available).map((view) => view.key));
-    const groups = [...this.catalog.groups].map(([model, deployments]): ModelGroupDto => {
-      const keys = deployments.map((deployment) => deployment.key);
-      return { model, deployments: keys, available: keys.some((key) => available.has(key)) };
+    const groups = [...this.catalog.groups].flatMap(([model, deployments]): ModelGroupDto[] => {
+      const keys = deployments.filter((deployment) => allows(allowed, deployment)).map((deployment) => deployment.key);
+      return keys.length === 0 ? [] : [{ model, deployments: keys, available: keys.some((key) => available.has(key)) }];
     });
     return {
       strategy: this.config.get('ROTATION_STRATEGY', { infer: true }),

@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
+import { allows } from '../models/allowed-models.js';
 import { ModelCatalogService } from '../models/model-catalog.service.js';
 import type { OpenAiModelDto, OpenAiModelListDto } from './dto/chat-completion-response.dto.js';
 
-/** GET /v1/models: each public model id once, then each deployment as `provider/id`. */
+/** GET /v1/models: each public model id once, then each deployment as `provider/id`; only what the access key may use. */
 @Injectable()
 export class OpenAiModelsService {
   private readonly created = Math.floor(Date.now() / 1000);
 
   constructor(private readonly catalog: ModelCatalogService) {}
 
-  list(): OpenAiModelListDto {
-    const servable = new Set(this.catalog.servable().map((deployment) => deployment.key));
+  /** `allowed`: an access key's models; the others are left out. */
+  list(allowed: readonly string[] | null = null): OpenAiModelListDto {
+    const servable = new Set(this.catalog.servable().filter((deployment) => allows(allowed, deployment)).map((deployment) => deployment.key));
     const entry = (id: string, owners: string[]): OpenAiModelDto => ({
       id,
       object: 'model',

@@ -44,7 +44,7 @@ export class OpenAiController {
 
   /** The models that can serve now: each public model id once, then each deployment as `provider/id`. */
   @Get('models')
-  listOpenAiModels(): OpenAiModelListDto {
-    return this.models.list();
+  listOpenAiModels(@Req() request: FastifyRequest): OpenAiModelListDto {
+    return this.models.list(request.client?.allowedModels ?? null);
   }
 }

@@ -287,6 +287,24 @@ describe("a key's allowed models", () => {
   });
 });
 
+describe("a key's model lists", () => {
+  it('GET /models and GET /v1/models list only what the key may use; a key without a list sees every model', async () => {
+    const gateway = await start();
+    const models = async (key: string) =>
+      (await (await call(gateway, 'GET', '/models', bearer(key))).json()) as { models: Array<{ key: string }>; groups: Array<{ model: string; deployments: string[] }> };
+    const openAiModels = async (key: string) => ((await (await call(gateway, 'GET', '/v1/models', bearer(key))).json()) as { data: Array<{ id: string }> }).data.map((entry) => entry.id);
+
+    const limited = await models(KEY.qwenOnly);
+    expect(limited.models.map((entry) => entry.key)).toEqual(['cerebras/qwen-3.8-27b']);
+    expect(limited.groups).toEqual([expect.objectContaining({ model: 'qwen-3.8-27b', deployments: ['cerebras/qwen-3.8-27b'] })]);
+    expect(await openAiModels(KEY.qwenOnly)).toEqual(['qwen-3.8-27b', 'cerebras/qwen-3.8-27b']);
+
+    const everything = await models(KEY.a);
+    expect(everything.models.length).toBeGreaterThan(1);
+    expect((await openAiModels(KEY.a)).length).toBeGreaterThan(2);
+  });
+});
+
 describe('GET /usage per key', () => {
   it('lists every key by name in file order, with its requests, tokens, refusals, windows and limits', async () => {
     const gateway = await start();

@@ -128,6 +128,19 @@ describe('with both providers configured', () => {
     expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
 
+    // Access keys: two schemes, either one for every operation but the probes, which need none.
+    expect(Object.keys(body.components.securitySchemes).sort()).toEqual(['bearer', 'x-api-key']);
+    expect(body.security).toEqual([{ bearer: [] }, { 'x-api-key': [] }]);
+    for (const { path, operation } of operations) {
+      const isProbe = path.startsWith('/health/');
+      expect({ path, security: operation.security ?? 'global' }).toEqual({ path, security: isProbe ? [] : 'global' });
+      expect({ path, documents401: '401' in operation.responses }).toEqual({ path, documents401: !isProbe });
+    }
+    expect(body.paths['/chat'].post.responses['403'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
+    expect(body.paths['/v1/chat/completions'].post.responses['401'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/OpenAiErrorResponseDto',
+    );
+
     const chat = body.paths['/chat'].post;
     expect(Object.keys(chat.responses['200'].content).sort()).toEqual(
       ['application/json', 'text/event-stream', 'text/plain'].sort(),
