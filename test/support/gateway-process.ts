@@ -28,6 +28,8 @@ export interface GatewayProcessOptions {
   models?: ModelEntry[];
   /** Extra environment, applied last. */
   env?: Record<string, string>;
+  /** Run it on a pseudo-terminal (through util-linux `script`), as someone at a shell would. */
+  terminal?: boolean;
 }
 
 export interface ProcessExit {
@@ -95,7 +97,10 @@ async function launch(options: GatewayProcessOptions, port: number): Promise<Gat
   }
   Object.assign(env, options.env);
 
-  const child = spawn(process.execPath, [MAIN], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, args] = options.terminal
+    ? ['script', ['--quiet', '--flush', '--return', '--command', `'${process.execPath}' '${MAIN}'`, '/dev/null']]
+    : [process.execPath, [MAIN]];
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   installExitHook();
   let output = '';
