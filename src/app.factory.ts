@@ -57,7 +57,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
     // Throw start-up errors to the caller (main.ts prints them and exits) instead of aborting.
     abortOnError: false,
   });
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
 
   app.useGlobalFilters(filter);
   app.useGlobalPipes(

@@ -29,10 +29,13 @@ export function createGatewayLog({ level, format, destination, terminal }: Gatew
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  const target = destination ?? process.stdout;
   const readable = format === 'pretty' || (format === 'auto' && (terminal ?? (!destination && process.stdout.isTTY === true)));
-  // Synchronous pretty-printing, not a worker-thread transport: a line is never lost at exit.
-  return readable ? pino(options, pretty({ destination: target, sync: true, ignore: 'pid,hostname,service' })) : pino(options, target);
+  // Synchronous pretty-printing, not a worker-thread transport: a person reads it as it happens.
+  if (readable) return pino(options, pretty({ destination: destination ?? process.stdout, sync: true, ignore: 'pid,hostname,service' }));
+  if (destination) return pino(options, destination);
+  // JSON to stdout without a blocking write per line (lines written meanwhile leave together);
+  // pino flushes what is left synchronously when the process exits.
+  return pino(options, pino.destination({ dest: process.stdout.fd, sync: false }));
 }
 
 /** Nest's own messages (start-up, errors, module logs) through the same pino logger. */

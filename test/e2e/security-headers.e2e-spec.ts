@@ -1,4 +1,4 @@
-// Security headers (@fastify/helmet) on every kind of answer: JSON, SSE, errors, the Swagger UI
+// Security headers (helmet, computed once) on every kind of answer: JSON, SSE, errors, the Swagger UI
 // page; and what they must not change: streaming, CORS, the 413 shapes, upstream text kept out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Behaviour } from '../simulator/provider-simulator.js';

@@ -1,4 +1,5 @@
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /**
@@ -32,16 +33,35 @@ const CONTENT_SECURITY_POLICY = {
 };
 
 /**
- * Security headers on every answer (JSON, SSE, errors, /docs) with @fastify/helmet. Its hook runs
- * at onRequest, before the body is read, so a refused request (413, 404, 400) carries them too.
- * The SSE and plain-text writers hijack the reply and write to `reply.raw`: helmet has already
- * set its headers on that raw response, and `writeHead` keeps them (it only sets headers, it
- * never wraps or buffers the body).
+ * Security headers on every answer (JSON, SSE, errors, /docs), as helmet computes them. They do
+ * not vary per request, so helmet runs once at start-up and a hook copies its headers onto each
+ * response (the @fastify/helmet plugin re-parses the whole policy on every request). The hook
+ * runs at onRequest, before the body is read, so a refused request (413, 404, 400) carries them
+ * too, and it sets them on the raw response: the SSE and plain-text writers hijack the reply and
+ * `writeHead` keeps them.
  */
-export async function registerSecurityHeaders(app: NestFastifyApplication): Promise<void> {
-  await app.register(helmet, {
+export function registerSecurityHeaders(app: NestFastifyApplication): void {
+  const headers = Object.entries(securityHeaders());
+  app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    done();
+  });
+}
+
+/** The headers helmet sets for this policy. */
+export function securityHeaders(): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    // helmet removes X-Powered-By, which Fastify never sets.
+    removeHeader: () => undefined,
+  };
+  helmet({
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
     // The same as frame-ancestors 'none', for browsers that only know the older header.
     xFrameOptions: { action: 'deny' },
-  });
+  })({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return headers;
 }
