@@ -5,6 +5,9 @@ import type { UpstreamErrorKind } from '../providers/upstream-error.js';
 import { ChatTelemetry, type ChatObserver, type ChatRequestSummary, type RefusalCause } from '../telemetry/chat-telemetry.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 
+type CounterSeries = ReturnType<GatewayMetrics['tokens']['labels']>;
+type HistogramSeries = ReturnType<GatewayMetrics['chatDuration']['labels']>;
+
 /** The labels of a chat request no deployment answered. */
 const NO_DEPLOYMENT = { provider: 'none', model: 'none' } as const;
 
@@ -16,11 +19,11 @@ function deploymentLabels(deployment: Pick<Deployment, 'provider' | 'id'>): { pr
 /** Turns what chat serving reports into the gateway's Prometheus metrics. */
 @Injectable()
 export class ChatMetricsObserver implements ChatObserver, OnModuleInit {
-  /**
-   * When the report behind each provider gauge series was observed: concurrent answers from one
-   * deployment can report out of order, and an older report must not overwrite a newer one.
-   */
-  private readonly reportedAt = new Map<string, number>();
+  /** Each deployment's newest report; the gauges are set from it when they are read. */
+  private readonly latestReports = new Map<string, { labels: { provider: string; model: string }; report: RateLimitSnapshot }>();
+  /** Labelled series by a plain string key: prom-client would hash the label set on every update. */
+  private readonly requestSeries = new Map<string, { requests: CounterSeries; duration: HistogramSeries }>();
+  private readonly answerSeries = new Map<string, { firstToken: HistogramSeries; prompt: CounterSeries; completion: CounterSeries }>();
 
   constructor(
     private readonly telemetry: ChatTelemetry,
@@ -29,6 +32,7 @@ export class ChatMetricsObserver implements ChatObserver, OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    this.metrics.publishProviderReports = () => this.publishProviderReports();
     // An idle deployment reads 0 streams, not "no data".
     for (const deployment of this.catalog.deployments) this.metrics.streamsInFlight.set(deploymentLabels(deployment), 0);
     this.telemetry.subscribe(this);
@@ -47,14 +51,20 @@ export class ChatMetricsObserver implements ChatObserver, OnModuleInit {
   }
 
   providerReported(deployment: Deployment, report: RateLimitSnapshot): void {
-    const observedAt = Date.parse(report.observedAt);
-    for (const { resource, window, remaining, limit } of report.windows) {
-      const labels = { ...deploymentLabels(deployment), resource, window };
-      const series = JSON.stringify([labels.provider, labels.model, resource, window]);
-      if ((this.reportedAt.get(series) ?? Number.NEGATIVE_INFINITY) > observedAt) continue;
-      this.reportedAt.set(series, observedAt);
-      if (remaining !== undefined) this.metrics.providerRemaining.set(labels, remaining);
-      if (limit !== undefined) this.metrics.providerLimit.set(labels, limit);
+    const latest = this.latestReports.get(deployment.key);
+    // ISO 8601 times in one format order as strings: no date parsing per response. An older
+    // report arriving late never replaces a newer one.
+    if (latest && latest.report.observedAt > report.observedAt) return;
+    this.latestReports.set(deployment.key, { labels: latest?.labels ?? deploymentLabels(deployment), report });
+  }
+
+  private publishProviderReports(): void {
+    for (const { labels, report } of this.latestReports.values()) {
+      for (const { resource, window, remaining, limit } of report.windows) {
+        const series = { ...labels, resource, window };
+        if (remaining !== undefined) this.metrics.providerRemaining.set(series, remaining);
+        if (limit !== undefined) this.metrics.providerLimit.set(series, limit);
+      }
     }
   }
 
@@ -69,13 +79,30 @@ export class ChatMetricsObserver implements ChatObserver, OnModuleInit {
   requestFinished(summary: ChatRequestSummary): void {
     const { route, outcome } = summary;
     const { provider, model } = summary.deployment ?? NO_DEPLOYMENT;
-    const answered = { provider, model };
-    this.metrics.chatRequests.inc({ route, ...answered, outcome });
-    this.metrics.chatDuration.observe({ route, outcome }, summary.durationMs / 1000);
+    const request = cached(this.requestSeries, `${route}\u0000${provider}\u0000${model}\u0000${outcome}`, () => ({
+      requests: this.metrics.chatRequests.labels({ route, provider, model, outcome }),
+      duration: this.metrics.chatDuration.labels({ route, outcome }),
+    }));
+    request.requests.inc();
+    request.duration.observe(summary.durationMs / 1000);
     if (outcome === 'cancelled') this.metrics.cancellations.inc({ route });
     if (!summary.deployment) return;
-    if (summary.timeToFirstTokenMs !== null) this.metrics.timeToFirstToken.observe({ route, ...answered }, summary.timeToFirstTokenMs / 1000);
-    this.metrics.tokens.inc({ ...answered, kind: 'prompt' }, summary.promptTokens);
-    this.metrics.tokens.inc({ ...answered, kind: 'completion' }, summary.completionTokens);
+    const answer = cached(this.answerSeries, `${route}\u0000${provider}\u0000${model}`, () => ({
+      firstToken: this.metrics.timeToFirstToken.labels({ route, provider, model }),
+      prompt: this.metrics.tokens.labels({ provider, model, kind: 'prompt' }),
+      completion: this.metrics.tokens.labels({ provider, model, kind: 'completion' }),
+    }));
+    if (summary.timeToFirstTokenMs !== null) answer.firstToken.observe(summary.timeToFirstTokenMs / 1000);
+    answer.prompt.inc(summary.promptTokens);
+    answer.completion.inc(summary.completionTokens);
   }
+}
+
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
 }

@@ -28,6 +28,8 @@ export class GatewayMetrics {
   readonly upstreamErrors: Counter<'provider' | 'model' | 'kind'>;
   readonly providerRemaining: Gauge<'provider' | 'model' | 'resource' | 'window'>;
   readonly providerLimit: Gauge<'provider' | 'model' | 'resource' | 'window'>;
+  /** Sets the provider gauges when they are read (a scrape), not on every response. */
+  publishProviderReports: (() => void) | null = null;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -104,12 +106,14 @@ export class GatewayMetrics {
       name: 'llm_gateway_provider_remaining',
       help: "What the provider last reported left in a window (x-ratelimit-remaining-* headers), by resource (requests, tokens) and window (minute, hour, day).",
       labelNames: ['provider', 'model', 'resource', 'window'],
+      collect: () => this.publishProviderReports?.(),
       registers,
     });
     this.providerLimit = new Gauge({
       name: 'llm_gateway_provider_limit',
       help: 'The limit the provider last reported for a window (x-ratelimit-limit-* headers), by resource and window.',
       labelNames: ['provider', 'model', 'resource', 'window'],
+      collect: () => this.publishProviderReports?.(),
       registers,
     });
   }
