@@ -8,6 +8,7 @@ import type { AccessKeyLimits } from './access-key.js';
 import { AccessKeys, type AccessKey } from './access-keys.js';
 
 interface ClientCounters {
+  key: AccessKey;
   /** Requests admitted here; the minute window's requests are what requestsPerMinute counts. */
   minute: UsageWindow;
   /** Tokens of finished requests; what tokensPerDay counts. */
@@ -47,8 +48,9 @@ export class ClientUsage implements OnModuleInit {
     private readonly telemetry: ChatTelemetry,
     @Optional() private readonly shared?: SharedLimits,
   ) {
-    for (const { name } of keys.all) {
-      this.byName.set(name, {
+    for (const key of keys.all) {
+      this.byName.set(key.name, {
+        key,
         minute: new UsageWindow('minute'),
         day: new UsageWindow('day'),
         requests: 0,
@@ -74,8 +76,7 @@ export class ClientUsage implements OnModuleInit {
     const counters = this.byName.get(key.name);
     if (!counters) return;
     const now = this.clock.now();
-    const limited = key.limits.requestsPerMinute !== undefined || key.limits.tokensPerDay !== undefined;
-    if (this.shared?.enabled && limited) {
+    if (this.shared?.enabled && hasOwnLimits(key)) {
       const shared = await this.shared.clientAdmit(key.name, key.limits, now);
       if (shared?.admitted === false) {
         counters.rejected += 1;
@@ -138,11 +139,11 @@ export class ClientUsage implements OnModuleInit {
 
   private book({ client, promptTokens, completionTokens }: ChatRequestSummary): void {
     const counters = client === null ? undefined : this.byName.get(client);
-    const key = client === null ? undefined : this.keys.all.find((entry) => entry.name === client);
-    if (!counters || !key) return;
+    if (!counters) return;
+    const { key } = counters;
     const now = this.clock.now();
     // A key with limits had its request counted in Redis on admission; one without, here.
-    const countRequest = key.limits.requestsPerMinute === undefined && key.limits.tokensPerDay === undefined;
+    const countRequest = !hasOwnLimits(key);
     if (this.shared?.enabled && (countRequest || promptTokens + completionTokens > 0)) {
       this.shared.clientBook(key.name, { promptTokens, completionTokens, countRequest }, now);
     }
@@ -152,6 +153,11 @@ export class ClientUsage implements OnModuleInit {
     counters.promptTokens += promptTokens;
     counters.completionTokens += completionTokens;
   }
+}
+
+/** Whether the key has limits of its own (which are checked in Redis when replicas share them). */
+function hasOwnLimits(key: AccessKey): boolean {
+  return key.limits.requestsPerMinute !== undefined || key.limits.tokensPerDay !== undefined;
 }
 
 /** Whole seconds until `end`, at least 1 (a Retry-After of 0 invites a busy loop). */
