@@ -20,6 +20,20 @@ export default defineConfig({
       { plugins, test: { ...shared, name: 'process', include: ['test/process/**/*.process-spec.ts'] } },
       // Needs Debian's Chromium (.ci/run installs it): `npm run test:browser`.
       { plugins, test: { ...shared, name: 'browser', include: ['test/**/*.browser-spec.ts'] } },
+      // Misbehaving clients and upstreams against the built app as a process (`npm run test:hostile`
+      // builds it first). One file at a time: each measures how other clients fare during an attack.
+      {
+        plugins,
+        test: {
+          name: 'hostile',
+          include: ['test/hostile/**/*.hostile-spec.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
       // `npm run test:load` / `test:load:ci` (LOAD_PROFILE=full|ci). One file at a time, so no
       // test's load skews another's timings; --expose-gc to measure the heap after a full GC.
       {
