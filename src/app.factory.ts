@@ -14,6 +14,9 @@ import { registerSecurityHeaders } from './common/http/security-headers.js';
 import { validateEnvironment, type Environment } from './config/environment.js';
 import { createGatewayLog, PinoNestLogger } from './logging/gateway-log.js';
 
+/** Node's default: the request line and headers must arrive within a minute. */
+const HEADERS_TIMEOUT_MS = 60_000;
+
 export interface CreateAppOptions {
   /** Defaults to process.env. */
   env?: Record<string, string | undefined>;
@@ -40,8 +43,16 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
     frameworkErrors: (error, request, reply) =>
       filter.send(new HttpException(error.message, error.statusCode ?? 400, { cause: error }), request, reply),
     clientErrorHandler: answerClientError,
-    // Node would answer a missing Host itself, with an empty body; the onRequest hook below answers it.
-    http: { requireHostHeader: false },
+    // A request (headers and body) that has not fully arrived in time gets 408 (answerClientError):
+    // Fastify's default of 0 would let a client trickling a body hold its connection forever.
+    // Node checks every connectionsCheckingInterval, so the bound holds to within a second.
+    requestTimeout: environment.REQUEST_BODY_TIMEOUT_MS,
+    http: {
+      // Node would answer a missing Host itself, with an empty body; the onRequest hook below answers it.
+      requireHostHeader: false,
+      headersTimeout: Math.min(HEADERS_TIMEOUT_MS, environment.REQUEST_BODY_TIMEOUT_MS),
+      connectionsCheckingInterval: 1_000,
+    },
     // Every response carries x-request-id: the client's own when it sent a sane one.
     genReqId: requestIdOf,
   };
@@ -61,7 +72,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
 
   app.useGlobalFilters(filter);
   app.useGlobalPipes(
-    new BodyShapePipe(),
+    new BodyShapePipe({ maxMessages: environment.MAX_MESSAGES }),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

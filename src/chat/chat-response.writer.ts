@@ -14,9 +14,11 @@ export type StreamFormat = 'sse' | 'text';
 export class ChatResponseWriter {
   private readonly logger = new Logger(ChatResponseWriter.name);
   private readonly keepaliveMs: number;
+  private readonly writeTimeoutMs: number;
 
   constructor(config: ConfigService<Environment, true>) {
     this.keepaliveMs = config.get('SSE_KEEPALIVE_MS', { infer: true });
+    this.writeTimeoutMs = config.get('CLIENT_WRITE_TIMEOUT_MS', { infer: true });
   }
 
   write(format: StreamFormat, session: ChatSession, reply: FastifyReply): Promise<void> {
@@ -29,6 +31,7 @@ export class ChatResponseWriter {
     const out = new RawStream(reply, 'text/event-stream; charset=utf-8', {
       keepaliveMs: this.keepaliveMs,
       keepaliveText: ': ping\n\n',
+      writeTimeoutMs: this.writeTimeoutMs,
     });
     // meta leaves with the first deltas, in one write.
     let text = sseEvent('meta', session.meta);
@@ -55,17 +58,28 @@ export class ChatResponseWriter {
 
   /** The content only; a failure resets the connection instead of ending it cleanly. */
   private async text(session: ChatSession, reply: FastifyReply): Promise<void> {
-    const out = new RawStream(reply, 'text/plain; charset=utf-8');
+    const out = new RawStream(reply, 'text/plain; charset=utf-8', { writeTimeoutMs: this.writeTimeoutMs });
+    // A provider may split a surrogate pair across two frames; encoded apart, each half would
+    // become U+FFFD. A trailing high surrogate waits for the next write.
+    let held = '';
     try {
       for await (const batch of session.events) {
-        let text = '';
+        let text = held;
         for (const event of batch) if (event.type === 'delta') text += event.content;
+        held = endsWithHighSurrogate(text) ? text.slice(-1) : '';
+        if (held) text = text.slice(0, -1);
         if (text && !out.write(text)) await out.drained();
       }
+      if (held) out.write(held);
       out.end();
     } catch (error) {
       if (!(error instanceof ClientGoneError)) describeInterruption(error, this.logger);
       out.destroy();
     }
   }
+}
+
+function endsWithHighSurrogate(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1);
+  return last >= 0xd800 && last <= 0xdbff;
 }

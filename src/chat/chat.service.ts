@@ -276,7 +276,13 @@ export class ChatService {
     let outcome: AttemptOutcome = 'cancelled';
     let failure: UpstreamErrorKind | undefined;
     let stalled = false;
+    // The idle timer measures the provider only: while the relay is suspended at `yield`, the
+    // writer is waiting for a slow client, which is the client's fault (CLIENT_WRITE_TIMEOUT_MS
+    // bounds that), not a stalled upstream. A tick that lands then is ignored; the next read
+    // re-arms the timer in full.
+    let awaitingUpstream = false;
     const idleTimer = setTimeout(() => {
+      if (!awaitingUpstream) return;
       stalled = true;
       controller.abort();
     }, this.idleTimeoutMs);
@@ -300,7 +306,9 @@ export class ChatService {
       while (!ended) {
         if (pending.length > 0) yield pending;
         idleTimer.refresh();
+        awaitingUpstream = true;
         const next = await iterator.next();
+        awaitingUpstream = false;
         if (next.done) ended = true;
         pending = next.done ? [] : deltas(next.value);
       }

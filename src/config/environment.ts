@@ -174,6 +174,24 @@ export class Environment {
   @Min(100)
   UPSTREAM_IDLE_TIMEOUT_MS = 30_000;
 
+  /**
+   * A streaming client whose socket takes nothing for this long (the gateway's writes stay
+   * buffered) is disconnected; booked as the client's cancellation, never as a provider's fault.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  CLIENT_WRITE_TIMEOUT_MS = 30_000;
+
+  /**
+   * A request (headers and body) must arrive within this long of its first byte, else 408.
+   * Headers alone must arrive within min(60 s, this).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1_000)
+  REQUEST_BODY_TIMEOUT_MS = 30_000;
+
   /** Interval of the `: ping` comment on a quiet SSE stream. */
   @Transform(toInteger)
   @IsInt()

@@ -1,23 +1,16 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { HealthCheck } from '@nestjs/terminus';
 import { Public } from '../access/public.decorator.js';
-import { LifecycleHealthIndicator } from '../lifecycle/lifecycle-health.indicator.js';
 import { LivenessDto } from './dto/liveness.dto.js';
-import { ModelsHealthIndicator } from './models-health.indicator.js';
-import { RedisHealthIndicator } from './redis-health.indicator.js';
+import { Readiness } from './readiness.service.js';
 
 // Orchestrators probe without a key, also when GATEWAY_API_KEYS is set.
 @Public()
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly models: ModelsHealthIndicator,
-    private readonly redis: RedisHealthIndicator,
-    private readonly lifecycle: LifecycleHealthIndicator,
-  ) {}
+  constructor(private readonly readiness: Readiness) {}
 
   /** Liveness: the process answers. Checks no dependency. */
   @Get('live')
@@ -33,10 +26,6 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([
-      () => this.lifecycle.check('lifecycle'),
-      () => this.models.check('models'),
-      ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
-    ]);
+    return this.readiness.check();
   }
 }

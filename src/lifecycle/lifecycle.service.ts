@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -28,6 +29,8 @@ export class Lifecycle implements OnModuleInit {
     @Inject(GATEWAY_LOG) private readonly log: Logger,
   ) {
     this.graceMs = config.get('SHUTDOWN_GRACE_MS', { infer: true });
+    // Every upstream attempt in flight listens for the end of the grace period: thousands may.
+    setMaxListeners(0, this.interruption.signal);
   }
 
   /** Counts requests from arrival to the last byte (or the client hanging up), whoever answers. */

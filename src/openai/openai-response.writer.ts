@@ -24,9 +24,11 @@ function data(payload: unknown): string {
 export class OpenAiResponseWriter {
   private readonly logger = new Logger(OpenAiResponseWriter.name);
   private readonly keepaliveMs: number;
+  private readonly writeTimeoutMs: number;
 
   constructor(config: ConfigService<Environment, true>) {
     this.keepaliveMs = config.get('SSE_KEEPALIVE_MS', { infer: true });
+    this.writeTimeoutMs = config.get('CLIENT_WRITE_TIMEOUT_MS', { infer: true });
   }
 
   /** Which deployment served, and how many were tried. */
@@ -59,6 +61,7 @@ export class OpenAiResponseWriter {
     const out = new RawStream(reply, 'text/event-stream; charset=utf-8', {
       keepaliveMs: this.keepaliveMs,
       keepaliveText: ': ping\n\n',
+      writeTimeoutMs: this.writeTimeoutMs,
     });
     const base = {
       id: `chatcmpl-${session.meta.requestId}`,

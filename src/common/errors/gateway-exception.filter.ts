@@ -23,6 +23,12 @@ export class GatewayExceptionFilter implements ExceptionFilter {
       reply.raw.destroy();
       return;
     }
+    if (request.raw.socket?.destroyed) {
+      // The client hung up (or was cut off for sending too slowly) before its request had arrived:
+      // nobody is left to answer, and it is the client's doing, not the gateway's.
+      this.logger.debug(`client went away before its request arrived: ${exception instanceof Error ? exception.message : String(exception)}`);
+      return;
+    }
     if (exception instanceof HttpException && isHealthReport(exception.getResponse())) {
       void reply.status(exception.getStatus()).send(exception.getResponse());
       return;
@@ -59,7 +65,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   const response = toErrorResponse(exception);
   // Node hands over the bytes it could not parse; their request line names the route.
   const received: unknown = (error as { rawPacket?: unknown }).rawPacket;
-  const target = /^\S* (\S+)/.exec(Buffer.isBuffer(received) ? received.toString('latin1') : '')?.[1] ?? '/';
+  // A request whose body did not arrive in time has been parsed up to its headers: its URL is known.
+  const pending = (socket as { _httpMessage?: { req?: { url?: string } } })._httpMessage?.req?.url;
+  const target = pending ?? /^\S* (\S+)/.exec(Buffer.isBuffer(received) ? received.toString('latin1') : '')?.[1] ?? '/';
   const text = JSON.stringify(errorBody(target, response));
   if (socket.writable) {
     socket.write(

@@ -11,8 +11,15 @@ export class RawStream {
   private readonly res: ServerResponse;
   private readonly keepalive: NodeJS.Timeout | null;
 
-  constructor(reply: FastifyReply, contentType: string, options: { keepaliveMs?: number; keepaliveText?: string } = {}) {
+  private readonly writeTimeoutMs: number;
+
+  constructor(
+    reply: FastifyReply,
+    contentType: string,
+    options: { keepaliveMs?: number; keepaliveText?: string; writeTimeoutMs?: number } = {},
+  ) {
     this.res = reply.raw;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 0;
     // Nest/Fastify's own reply is bypassed; headers set by hooks (CORS) are carried over.
     reply.hijack();
     this.res.writeHead(200, {
@@ -43,11 +50,17 @@ export class RawStream {
     return this.res.write(text);
   }
 
-  /** Resolves when the socket buffer has drained or the client has gone. */
+  /**
+   * Resolves when the socket buffer has drained or the client has gone. A client that takes
+   * nothing for `writeTimeoutMs` is disconnected: it may not hold the upstream stream (and its
+   * reservation) open by not reading.
+   */
   drained(): Promise<void> {
     return new Promise<void>((resolve) => {
       if (!this.open) return resolve();
+      const timer = this.writeTimeoutMs > 0 ? setTimeout(() => this.res.destroy(), this.writeTimeoutMs) : null;
       const done = () => {
+        if (timer) clearTimeout(timer);
         this.res.off('drain', done);
         this.res.off('close', done);
         resolve();
