@@ -9,6 +9,7 @@ import { AppModule } from './app.module.js';
 import { RequestInvalidError } from './common/errors/gateway-errors.js';
 import { answerClientError, answerUnmetExpectation, GatewayExceptionFilter } from './common/errors/gateway-exception.filter.js';
 import { BodyShapePipe } from './common/http/body-shape.pipe.js';
+import { MIN_MAX_JSON_VALUES, registerJsonBodyParser } from './common/http/json-body-parser.js';
 import { requestIdOf } from './common/http/request-context.js';
 import { registerSecurityHeaders } from './common/http/security-headers.js';
 import { validateEnvironment, type Environment } from './config/environment.js';
@@ -69,6 +70,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
     abortOnError: false,
   });
   registerSecurityHeaders(app);
+  registerJsonBodyParser(app, Math.max(MIN_MAX_JSON_VALUES, environment.MAX_MESSAGES * 64));
 
   app.useGlobalFilters(filter);
   app.useGlobalPipes(

@@ -1,7 +1,7 @@
-// How a well-behaved client fares while an attack runs: one request at a time, on its own
-// connection, for as long as the attack lasts. The hostile suites assert its latencies and that
-// every probe answered as expected.
-import { Agent, request } from 'undici';
+// How a well-behaved client fares while an attack runs: one request at a time, on one kept-alive
+// connection, from a process of its own, so that the attack's clients (and the simulator) in the
+// test process do not slow the probe down: what it measures is the gateway.
+import { spawn } from 'node:child_process';
 
 export interface ProbeReport {
   count: number;
@@ -13,7 +13,7 @@ export interface ProbeReport {
 }
 
 export interface Probe {
-  /** Stops probing and reports; waits for the probe in flight. */
+  /** Stops probing and reports; waits for the probe in flight. Calling it again returns the same report. */
   stop(): Promise<ProbeReport>;
 }
 
@@ -26,44 +26,64 @@ export interface ProbeOptions {
   intervalMs?: number;
 }
 
+const PROBE_SCRIPT = `
+import { Agent, request } from 'node:http';
+const { url, method, body, expectStatus, intervalMs } = JSON.parse(process.argv[1]);
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+const latencies = [];
+const failures = [];
+let running = true;
+process.stdin.on('data', () => (running = false));
+process.stdin.on('end', () => (running = false));
+const once = () => new Promise((resolve) => {
+  const started = performance.now();
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const req = request(url, { method, agent, timeout: 10_000, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk) => (text += chunk));
+    res.on('end', () => {
+      latencies.push(performance.now() - started);
+      if (res.statusCode !== expectStatus) failures.push(res.statusCode + ': ' + text.slice(0, 200));
+      resolve();
+    });
+  });
+  req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+  req.on('error', (error) => {
+    latencies.push(performance.now() - started);
+    failures.push(error.message);
+    resolve();
+  });
+  req.end(payload);
+});
+while (running) {
+  await once();
+  await new Promise((resolve) => setTimeout(resolve, intervalMs));
+}
+latencies.sort((a, b) => a - b);
+const at = (q) => (latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]);
+process.stdout.write(JSON.stringify({ count: latencies.length, failures, p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? null }));
+agent.destroy();
+`;
+
 /** Starts probing `url` + `path` (default `GET /health/live`, expecting 200) until stopped. */
 export function startProbe(url: string, options: ProbeOptions = {}): Probe {
   const { method = 'GET', path = '/health/live', body, expectStatus = 200, intervalMs = 20 } = options;
-  // Its own pool: the attack's connections must not queue the probe client-side.
-  const agent = new Agent({ connections: 1 });
-  const latencies: number[] = [];
-  const failures: string[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      try {
-        const response = await request(`${url}${path}`, {
-          method,
-          dispatcher: agent,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          headersTimeout: 10_000,
-          bodyTimeout: 10_000,
-        });
-        const text = await response.body.text();
-        latencies.push(performance.now() - started);
-        if (response.statusCode !== expectStatus) failures.push(`${response.statusCode}: ${text.slice(0, 200)}`);
-      } catch (error) {
-        latencies.push(performance.now() - started);
-        failures.push(error instanceof Error ? error.message : String(error));
-      }
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  })();
+  const settings = JSON.stringify({ url: `${url}${path}`, method, body, expectStatus, intervalMs });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE_SCRIPT, settings], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  let report: Promise<ProbeReport> | undefined;
   return {
-    async stop() {
-      running = false;
-      await loop;
-      await agent.close();
-      const sorted = [...latencies].sort((a, b) => a - b);
-      const at = (q: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-      return { count: sorted.length, failures, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN };
+    stop() {
+      report ??= (async () => {
+        child.stdin.end('stop');
+        await exited;
+        const parsed = JSON.parse(output) as { count: number; failures: string[]; p50: number | null; p99: number | null; max: number | null };
+        return { ...parsed, p50: parsed.p50 ?? Number.NaN, p99: parsed.p99 ?? Number.NaN, max: parsed.max ?? Number.NaN };
+      })();
+      return report;
     },
   };
 }
