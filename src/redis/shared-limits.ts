@@ -20,6 +20,13 @@ import {
   type SharedWindow,
 } from './redis-limiter.js';
 import { connectRedis, parseRedisUrl } from './redis-target.js';
+import { RedisTimeoutError, withinDeadline, type DeadlineOptions } from './round-trip-deadline.js';
+
+/**
+ * However busy this process is, no Redis command holds a request longer than this many times
+ * REDIS_TIMEOUT_MS: a loop that busy is overloaded in itself, and a hung Redis must still fail fast.
+ */
+const HARD_LIMIT_FACTOR = 8;
 
 /** What a shared check said; `unreachable` leaves the decision to REDIS_FAILURE_MODE. */
 export type SharedAdmissionResult =
@@ -33,8 +40,9 @@ export type SharedTotals = Awaited<ReturnType<RedisLimiter['totals']>>;
 /**
  * The limits every replica shares when REDIS_URL is set: the connection, its health, and what a
  * request does when Redis cannot be reached. Commands fail fast instead of queueing while the
- * connection is down (no request waits on a dead Redis longer than REDIS_TIMEOUT_MS); the client
- * reconnects by itself. Without REDIS_URL nothing here connects and `enabled` is false.
+ * connection is down; a command Redis does not answer within REDIS_TIMEOUT_MS of its own time
+ * (see `withinDeadline`: this process's lag does not count) fails too; the client reconnects by
+ * itself. Without REDIS_URL nothing here connects and `enabled` is false.
  */
 @Injectable()
 export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
@@ -43,21 +51,27 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SharedLimits');
   private readonly client: Redis | Cluster | null;
   private readonly limiter: RedisLimiter | null;
+  private readonly deadline: DeadlineOptions;
   private outage = false;
+  /** While the connection is being made: one wait for it shared by every request. */
+  private readyWait: Promise<unknown> | undefined;
 
   constructor(config: ConfigService<Environment, true>) {
     const url = config.get('REDIS_URL', { infer: true });
     const timeoutMs = config.get('REDIS_TIMEOUT_MS', { infer: true });
     this.failureMode = config.get('REDIS_FAILURE_MODE', { infer: true });
     this.enabled = url !== undefined;
+    this.deadline = { timeoutMs, hardLimitMs: timeoutMs * HARD_LIMIT_FACTOR };
     if (!url) {
       this.client = null;
       this.limiter = null;
       return;
     }
     this.client = connectRedis(parseRedisUrl(url), {
-      commandTimeout: timeoutMs,
-      connectTimeout: Math.max(timeoutMs, 1_000),
+      // No commandTimeout: it counts from when a command is queued, so it fires on this process's
+      // own lag; every command goes through `withinDeadline` instead. The connect timeout is a
+      // timer too: given the same hard limit.
+      connectTimeout: Math.max(this.deadline.hardLimitMs, 1_000),
       enableOfflineQueue: false,
       // Commands issued in the same tick (many requests at once) leave in one write.
       enableAutoPipelining: true,
@@ -89,14 +103,30 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
   }
 
   async reserve(deployment: Deployment, tokens: number, now: number): Promise<SharedAdmissionResult> {
-    const result = await this.attempt(() => this.limiter!.reserve(deployment, tokens, now));
+    const result = await this.reserveFirst([{ deployment, tokens, eligible: true }], 'given', 1, now);
     if (result === undefined) return { kind: 'unreachable' };
-    return result.admitted ? { kind: 'admitted', reservation: result.reservation } : { kind: 'refused', retryAt: result.retryAt, reason: result.reason };
+    if (result.admitted) return { kind: 'admitted', reservation: result.admitted.reservation };
+    const [refusal] = result.refusals;
+    return { kind: 'refused', retryAt: refusal!.retryAt, reason: refusal!.reason };
   }
 
-  /** Orders the candidates and reserves the first with room; undefined when Redis cannot be reached. */
+  /**
+   * Orders the candidates and reserves the first with room; undefined when Redis cannot be reached.
+   * A reservation Redis made after the deadline gave up on it is withdrawn: the request went on
+   * without it.
+   */
   async reserveFirst(candidates: SharedCandidate[], ordering: SharedOrdering, considered: number, now: number): Promise<FirstAdmission | undefined> {
-    return this.attempt(() => this.limiter!.reserveFirst(candidates, ordering, considered, now));
+    return this.attempt(
+      () => this.limiter!.reserveFirst(candidates, ordering, considered, now),
+      (late) => {
+        late.then(
+          (result) => {
+            if (result.admitted) void this.attempt(() => this.limiter!.withdraw([result.admitted!.reservation]));
+          },
+          () => undefined,
+        );
+      },
+    );
   }
 
   /**
@@ -170,19 +200,42 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
     await this.client.quit().catch(() => this.client!.disconnect());
   }
 
-  private async attempt<T>(command: () => Promise<T>): Promise<T | undefined> {
-    if (!this.client || this.client.status !== 'ready') {
+  /**
+   * Runs a command within the deadline; undefined (and an outage) when Redis cannot answer.
+   * `abandoned` gets the command when the deadline gave up on it, which Redis may still run.
+   */
+  private async attempt<T>(command: () => Promise<T>, abandoned?: (late: Promise<T>) => void): Promise<T | undefined> {
+    if (!this.client) return undefined;
+    if (this.client.status !== 'ready' && !(await this.connecting())) {
       this.markOutage();
       return undefined;
     }
+    const work = command();
     try {
-      const result = await command();
+      const result = await withinDeadline(work, this.deadline);
       // A command that timed out marks an outage without the connection dropping: no 'ready' follows.
       if (this.outage) this.markRecovered();
       return result;
-    } catch {
+    } catch (error) {
+      if (error instanceof RedisTimeoutError) abandoned?.(work);
       this.markOutage();
       return undefined;
+    }
+  }
+
+  /**
+   * True once a connection being made (at start-up, or just after one dropped) is ready within
+   * the deadline. Not waited for in a known outage: requests then fail fast.
+   */
+  private async connecting(): Promise<boolean> {
+    const client = this.client!;
+    if (this.outage || !['wait', 'connecting', 'connect', 'reconnecting'].includes(client.status)) return false;
+    this.readyWait ??= once(client, 'ready').finally(() => (this.readyWait = undefined));
+    try {
+      await withinDeadline(this.readyWait, this.deadline);
+      return client.status === 'ready';
+    } catch {
+      return false;
     }
   }
 
