@@ -8,6 +8,7 @@ import {
   IsPositive,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -278,6 +279,15 @@ export class Environment {
   @IsInt()
   @Min(100)
   CIRCUIT_BREAKER_MAX_COOLDOWN_MS = 300_000;
+
+  /**
+   * This replica's name in Redis, the same across its restarts and unique among live replicas:
+   * once restarted it releases what its previous run left in flight. Unset: host name and PORT.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\S{1,200}$/, { message: 'REDIS_REPLICA_ID must be 1 to 200 characters without spaces' })
+  REDIS_REPLICA_ID?: string;
 }
 
 export class EnvironmentError extends Error {

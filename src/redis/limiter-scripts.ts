@@ -4,23 +4,33 @@
 //
 // A window is a hash: r = requests, t = tokens reserved by requests in flight, p / c = prompt /
 // completion tokens booked. A request in flight is a member of the deployment's `inflight`
-// sorted set (id, tokens and its minute, hour and day window keys, one per line; scored by its
-// lease expiry): a replica that
-// dies mid-request cannot hold tokens for longer than the lease.
+// sorted set (id, tokens, its minute, hour and day window keys, the replica's id and the
+// replica process's incarnation, one per line; scored by its lease expiry): a replica that
+// dies mid-request cannot hold tokens for longer than the lease, and one restarted under the
+// same id releases what its previous incarnation left at once. Each replica id keeps the set of
+// `inflight` keys it reserved in (`replica` below), so that it finds them again.
+
+/** Releases one in-flight member's tokens from the windows that still hold them. */
+const RELEASE_MEMBER = `
+local function member_parts(member)
+  local parts = {}
+  for part in string.gmatch(member, '[^\\n]+') do parts[#parts + 1] = part end
+  return parts
+end
+local function release(inflight, member, parts)
+  local tokens = tonumber(parts[2])
+  for i = 3, 5 do
+    if redis.call('EXISTS', parts[i]) == 1 then redis.call('HINCRBY', parts[i], 't', -tokens) end
+  end
+  redis.call('ZREM', inflight, member)
+end
+`;
 
 /** Releases the tokens of reservations whose lease ran out (their replica is gone). */
-const PRUNE_EXPIRED = `
+const PRUNE_EXPIRED = `${RELEASE_MEMBER}
 local function prune(inflight, now)
   local expired = redis.call('ZRANGEBYSCORE', inflight, '-inf', now)
-  for _, member in ipairs(expired) do
-    local parts = {}
-    for part in string.gmatch(member, '[^\\n]+') do parts[#parts + 1] = part end
-    local tokens = tonumber(parts[2])
-    for i = 3, 5 do
-      if redis.call('EXISTS', parts[i]) == 1 then redis.call('HINCRBY', parts[i], 't', -tokens) end
-    end
-    redis.call('ZREM', inflight, member)
-  end
+  for _, member in ipairs(expired) do release(inflight, member, member_parts(member)) end
 end
 `;
 
@@ -33,7 +43,7 @@ end
  */
 const TRY_RESERVE = `${PRUNE_EXPIRED}
 local names = {'minute', 'hour', 'day'}
-local function try_reserve(k, a, now, lease, ttl)
+local function try_reserve(k, a, now, lease, ttl, replica)
   prune(KEYS[k + 5], now)
   local cooldown = redis.call('HMGET', KEYS[k + 3], 'until', 'reason')
   if tonumber(cooldown[1] or '0') > now then
@@ -71,6 +81,8 @@ local function try_reserve(k, a, now, lease, ttl)
   end
   redis.call('ZADD', KEYS[k + 5], lease, ARGV[a + 10])
   redis.call('PEXPIRE', KEYS[k + 5], ttl)
+  redis.call('SADD', replica, KEYS[k + 5])
+  redis.call('PEXPIRE', replica, ttl)
   redis.call('HINCRBY', KEYS[k + 4], 'requests', 1)
   redis.call('PEXPIRE', KEYS[k + 4], ttl)
   return nil
@@ -99,8 +111,8 @@ export const ARGS_PER_CANDIDATE = 12;
  * another replica's. Candidates this replica already refused (an open circuit, its own limits)
  * keep their place in the order but are not reserved.
  *
- * KEYS: the rotation cursor, then per candidate: minute, hour, day window; cooldown; totals;
- *       inflight.
+ * KEYS: the rotation cursor, the replica's set of inflight keys, then per candidate: minute,
+ *       hour, day window; cooldown; totals; inflight.
  * ARGV: now, ordering ('given' | 'round-robin' | 'least-used'), how many candidates of the order
  *       may be considered, lease expiry, key TTL in ms, then per candidate: eligible (1 / 0),
  *       tokens, request limits (minute, hour, day; -1 = none), token limits (same), window ends
@@ -111,8 +123,8 @@ export const ARGS_PER_CANDIDATE = 12;
 export const RESERVE_FIRST_SCRIPT = `${TRY_RESERVE}
 local now, ordering, considered = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local lease, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
-local count = (#KEYS - 1) / ${KEYS_PER_CANDIDATE}
-local keyAt = function(c) return 2 + (c - 1) * ${KEYS_PER_CANDIDATE} end
+local count = (#KEYS - 2) / ${KEYS_PER_CANDIDATE}
+local keyAt = function(c) return 3 + (c - 1) * ${KEYS_PER_CANDIDATE} end
 local argAt = function(c) return 7 + (c - 1) * ${ARGS_PER_CANDIDATE} end
 
 local order = {}
@@ -137,7 +149,7 @@ local refusals = {}
 for position = 1, math.min(considered, count) do
   local c = order[position]
   if ARGV[argAt(c) - 1] == '1' then
-    local retryAt, reason = try_reserve(keyAt(c), argAt(c), now, lease, ttl)
+    local retryAt, reason = try_reserve(keyAt(c), argAt(c), now, lease, ttl, KEYS[2])
     if retryAt == nil then return {c, order, refusals} end
     refusals[#refusals + 1] = c
     refusals[#refusals + 1] = retryAt
@@ -152,11 +164,13 @@ return {0, order, refusals}
  *       totals; inflight; the provider's last reported limits.
  * ARGV: member, tokens, prompt tokens, completion tokens, outcome counter, current window ends
  *       (minute, hour, day), key TTL in ms, now, when the provider's report was observed
- *       (0 = none to share), the report (JSON).
+ *       (0 = none to share), the report (JSON), whether to book nothing unless the reservation is
+ *       still held (1: a settle replayed after an outage, which may have run already).
  * Returns 1 when this call released the reservation, 0 when it was already released.
  */
 export const SETTLE_SCRIPT = `
 local released = redis.call('ZREM', KEYS[8], ARGV[1])
+if released == 0 and ARGV[13] == '1' then return 0 end
 local tokens = tonumber(ARGV[2])
 if released == 1 then
   -- A window that rolled over since the reservation no longer holds it (its key is gone or stale).
@@ -206,6 +220,30 @@ for r = 0, #ARGV / 2 - 1 do
   end
 end
 return found
+`;
+
+/**
+ * Releases what a replica's previous incarnations left in flight (it was restarted, so those
+ * requests are gone), keeping its current incarnation's. KEYS: the replica's set of inflight
+ * keys, then those inflight keys. ARGV: replica id, current incarnation.
+ * Returns how many reservations were released.
+ */
+export const RECLAIM_SCRIPT = `${RELEASE_MEMBER}
+local released = 0
+for k = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[k]) == 0 then
+    redis.call('SREM', KEYS[1], KEYS[k])
+  else
+    for _, member in ipairs(redis.call('ZRANGE', KEYS[k], 0, -1)) do
+      local parts = member_parts(member)
+      if parts[6] == ARGV[1] and parts[7] ~= ARGV[2] then
+        release(KEYS[k], member, parts)
+        released = released + 1
+      end
+    end
+  end
+end
+return released
 `;
 
 /** KEYS: cooldown. ARGV: until, now (ms), reason. Never shortens a running cooldown. */

@@ -9,6 +9,7 @@ import {
   CLIENT_ADMIT_SCRIPT,
   CLIENT_BOOK_SCRIPT,
   COOL_DOWN_SCRIPT,
+  RECLAIM_SCRIPT,
   RESERVE_FIRST_SCRIPT,
   SETTLE_SCRIPT,
   WITHDRAW_SCRIPT,
@@ -96,6 +97,23 @@ export interface RedisLimiterOptions {
   leaseMs: number;
   /** How long keys outlive the window they describe. */
   keyTtlMs?: number;
+  /**
+   * Who holds the reservations made here: `id` names the replica (the same across its restarts),
+   * `incarnation` this run of it. Default: an anonymous replica, a fresh incarnation.
+   */
+  replica?: { id: string; incarnation: string };
+}
+
+/** A reserve whose reply never came (the connection dropped): Redis may hold any of `pending`. */
+export class ReservationInDoubtError extends Error {
+  override readonly name = 'ReservationInDoubtError';
+
+  constructor(
+    readonly pending: SharedReservation[],
+    cause: unknown,
+  ) {
+    super(`reserve outcome unknown: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
 }
 
 type LimiterCommands = (Redis | Cluster) & {
@@ -105,6 +123,7 @@ type LimiterCommands = (Redis | Cluster) & {
   gatewayClientAdmit(...args: Array<string | number>): Promise<[number, number?, string?]>;
   gatewayClientBook(...args: Array<string | number>): Promise<number>;
   gatewayCoolDown(key: string, until: number, now: number, reason: string): Promise<number>;
+  gatewayReclaim(...args: Array<string | number>): Promise<number>;
 };
 
 /**
@@ -116,6 +135,7 @@ export class RedisLimiter {
   private readonly redis: LimiterCommands;
   private readonly tag: string;
   private readonly keyTtlMs: number;
+  private readonly replica: { id: string; incarnation: string };
 
   constructor(
     redis: Redis | Cluster,
@@ -128,9 +148,11 @@ export class RedisLimiter {
     redis.defineCommand('gatewayClientAdmit', { numberOfKeys: 3, lua: CLIENT_ADMIT_SCRIPT });
     redis.defineCommand('gatewayClientBook', { numberOfKeys: 2, lua: CLIENT_BOOK_SCRIPT });
     redis.defineCommand('gatewayCoolDown', { numberOfKeys: 1, lua: COOL_DOWN_SCRIPT });
+    redis.defineCommand('gatewayReclaim', { lua: RECLAIM_SCRIPT });
     this.redis = redis as LimiterCommands;
     this.tag = `{${options.prefix}}`;
     this.keyTtlMs = options.keyTtlMs ?? 3_600_000;
+    this.replica = options.replica ?? { id: '-', incarnation: randomUUID() };
   }
 
   /** Checks and reserves one deployment. */
@@ -146,13 +168,13 @@ export class RedisLimiter {
    * room, in one atomic step and one round trip.
    */
   async reserveFirst(candidates: SharedCandidate[], ordering: SharedOrdering, considered: number, now: number): Promise<FirstAdmission> {
-    const keys: string[] = [this.key(candidates.map((candidate) => candidate.deployment.key).join('|'), 'rotation')];
+    const keys: string[] = [this.key(candidates.map((candidate) => candidate.deployment.key).join('|'), 'rotation'), this.replicaKey()];
     const args: Array<string | number> = [now, ordering, considered, now + this.options.leaseMs, this.keyTtlMs];
     const limit = (value: number | undefined) => (value === undefined ? -1 : value);
     const pending: SharedReservation[] = [];
     for (const { deployment, tokens, eligible } of candidates) {
       const windows = WINDOW_NAMES.map((name) => this.window(deployment.key, name, now));
-      const member = [randomUUID(), tokens, ...windows.map((window) => window.key)].join('\n');
+      const member = [randomUUID(), tokens, ...windows.map((window) => window.key), this.replica.id, this.replica.incarnation].join('\n');
       keys.push(
         ...windows.map((window) => window.key),
         this.key(deployment.key, 'cooldown'),
@@ -174,9 +196,10 @@ export class RedisLimiter {
       reply = await this.redis.gatewayReserveFirst(keys.length, ...keys, ...args);
     } catch (error) {
       // A timeout here does not mean Redis did not run the script: take back whatever it reserved.
-      // Sent on the same connection, this runs after the script if the script runs at all.
+      // Sent on the same connection, this runs after the script if the script runs at all. When
+      // the connection is gone this fails too: the caller gets `pending` to withdraw later.
       this.withdraw(pending).catch(() => undefined);
-      throw error;
+      throw new ReservationInDoubtError(pending, error);
     }
     const [admitted, order, flatRefusals] = reply;
     const refusals: SharedRefusal[] = [];
@@ -191,13 +214,18 @@ export class RedisLimiter {
     };
   }
 
-  /** Releases the reservation (once, however often called) and books the tokens actually used. */
+  /**
+   * Releases the reservation (once, however often called) and books the tokens actually used.
+   * `replayed`: a settle sent again after an outage, which Redis may have run already: it books
+   * nothing unless the reservation is still held.
+   */
   async settle(
     reservation: SharedReservation,
     outcome: AttemptOutcome,
     usage: { promptTokens: number; completionTokens: number } | undefined,
     now: number,
     providerReport?: RateLimitSnapshot,
+    replayed = false,
   ): Promise<boolean> {
     const current = WINDOW_NAMES.map((name) => this.window(reservation.deploymentKey, name, now));
     const released = await this.redis.gatewaySettle(
@@ -216,8 +244,20 @@ export class RedisLimiter {
       now,
       providerReport ? Date.parse(providerReport.observedAt) : 0,
       providerReport ? JSON.stringify(providerReport) : '',
+      replayed ? 1 : 0,
     );
     return released === 1;
+  }
+
+  /**
+   * Releases what this replica's previous incarnations left in flight (found through the set of
+   * inflight keys its id reserved in); returns how many.
+   */
+  async reclaim(): Promise<number> {
+    const registry = this.replicaKey();
+    const inflightKeys = await this.redis.smembers(registry);
+    if (inflightKeys.length === 0) return 0;
+    return this.redis.gatewayReclaim(inflightKeys.length + 1, registry, ...inflightKeys, this.replica.id, this.replica.incarnation);
   }
 
   /** Releases reservations as if never made, if Redis holds them; returns how many it did. */
@@ -341,6 +381,10 @@ export class RedisLimiter {
   private window(deploymentKey: string, name: WindowName, now: number) {
     const start = now - (now % WINDOW_MS[name]);
     return { name, start, end: start + WINDOW_MS[name], key: this.key(deploymentKey, `${name}:${start}`) };
+  }
+
+  private replicaKey(): string {
+    return `${this.tag}:replica:${this.replica.id}:inflight-keys`;
   }
 
   private key(deploymentKey: string, suffix: string): string {

@@ -222,11 +222,47 @@ describe('RedisLimiter', () => {
     const admin = server.client();
     clients.push(admin);
     const keys = await admin.keys('*');
-    // Three windows, totals, cooldown, the provider's report, the rotation cursor.
-    expect(keys.length).toBe(7);
+    // Three windows, totals, cooldown, the provider's report, the rotation cursor; the replica's
+    // set of inflight keys.
+    expect(keys.length).toBe(8);
     const expiries = await Promise.all(keys.map(async (key) => ({ key, ttlSet: (await admin.pttl(key)) > 0 })));
     expect(expiries).toEqual(keys.map((key) => ({ key, ttlSet: true })));
-    expect(keys.every((key) => key.startsWith('{gw-a}:groq/m:'))).toBe(true);
+    expect(keys.filter((key) => !key.startsWith('{gw-a}:groq/m:'))).toEqual(['{gw-a}:replica:-:inflight-keys']);
+  });
+
+  it('a replayed settle books nothing when the first one ran already, and releases when it did not', async () => {
+    const limiter = replica();
+    const model = limited({});
+    const now = at('2026-03-04T10:20:30.000Z');
+    const first = ((await limiter.reserve(model, 40, now)) as { reservation: SharedReservation }).reservation;
+    const second = ((await limiter.reserve(model, 60, now)) as { reservation: SharedReservation }).reservation;
+
+    await limiter.settle(first, 'completed', { promptTokens: 5, completionTokens: 5 }, now);
+    expect(await limiter.settle(first, 'completed', { promptTokens: 5, completionTokens: 5 }, now, undefined, true)).toBe(false);
+    expect(await limiter.settle(second, 'completed', { promptTokens: 1, completionTokens: 2 }, now, undefined, true)).toBe(true);
+
+    expect((await limiter.windows(model.key, now)).minute).toMatchObject({ requests: 2, reservedTokens: 0, promptTokens: 6, completionTokens: 7 });
+    expect((await limiter.totals(model.key)).completed).toBe(2);
+  });
+
+  it("reclaims what earlier incarnations of the same replica id left in flight, not the current one's nor another replica's", async () => {
+    const client = () => {
+      const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+      clients.push(redis);
+      return redis;
+    };
+    const as = (id: string, incarnation: string) => new RedisLimiter(client(), { prefix: 'test', leaseMs: 60_000, replica: { id, incarnation } });
+    const model = limited({});
+    const now = at('2026-03-04T10:20:30.000Z');
+    await as('a', 'run-1').reserve(model, 10, now);
+    await as('b', 'run-1').reserve(model, 20, now);
+    const restarted = as('a', 'run-2');
+    await restarted.reserve(model, 40, now);
+
+    expect(await restarted.reclaim()).toBe(1);
+    expect(await restarted.reclaim()).toBe(0);
+    expect((await restarted.windows(model.key, now)).minute.reservedTokens).toBe(60);
+    expect(await restarted.inFlight(model.key, now)).toBe(2);
   });
 });
 
