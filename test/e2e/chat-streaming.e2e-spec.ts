@@ -176,6 +176,16 @@ describe('plain text (Accept: text/plain)', () => {
     expect(await response.text()).toBe('Plain words.');
   });
 
+  it.each(PROVIDERS)('keeps a surrogate pair the %s stream split across two frames whole (no U+FFFD)', async (provider) => {
+    const gw = await only(provider);
+    // Each half arrives in its own read, so each would be encoded alone.
+    gw.sim.setBehaviour(provider, 'm', { kind: 'ok', content: ['a\ud83d', '\ude00b ', '\ud83c', '\udf89'], interChunkDelayMs: 40 });
+
+    const response = await postChat(gw, hello, { accept: 'text/plain' });
+
+    expect(await response.text()).toBe('a😀b 🎉');
+  });
+
   it('sends the first token before the upstream pause ends', async () => {
     const gw = await only('cerebras');
     gw.sim.setBehaviour('cerebras', 'm', { kind: 'ok', content: ['first', ' second'], pauseAfterFirstTokenMs: 1500 });

@@ -99,13 +99,15 @@ describe('clients that stop reading', () => {
   });
 
   it('a client that reads nothing for CLIENT_WRITE_TIMEOUT_MS is disconnected and booked as its own cancellation, not a provider failure', async () => {
-    const gw = await start({ UPSTREAM_IDLE_TIMEOUT_MS: '1000', CLIENT_WRITE_TIMEOUT_MS: '2000' });
+    const gw = await start({ UPSTREAM_IDLE_TIMEOUT_MS: '1000', CLIENT_WRITE_TIMEOUT_MS: '3000' });
     answerLarge();
-    const live = startProbe(gw.url);
     const readers = [
       ...Array.from({ length: 5 }, () => pausedReader(`${gw.url}/chat`, largeBody, Number.POSITIVE_INFINITY)),
       ...Array.from({ length: 5 }, () => pausedReader(`${gw.url}/v1/chat/completions`, v1LargeBody, Number.POSITIVE_INFINITY)),
     ];
+    // From when the socket buffers are full (see above) until the readers have been cut off.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const live = startProbe(gw.url);
     try {
       // Loopback's socket buffers take a whole answer from the simulator: what shows the cut is
       // the gateway's own booking, once CLIENT_WRITE_TIMEOUT_MS has passed.
