@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OpenAiCompatibleAdapter, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
 import type { UpstreamChunk, UpstreamRequest, UpstreamStream } from './provider-adapter.js';
 import { MAX_UPSTREAM_WAIT_MS, type HeaderSource } from './rate-limit-headers.js';
-import { MAX_SSE_FRAME_CHARS } from './sse-decoder.js';
+import { MAX_SSE_FRAME_BYTES } from './sse-decoder.js';
 import { UpstreamAnomalies, type UpstreamAnomalyKind } from './upstream-anomalies.js';
 import { UpstreamError } from './upstream-error.js';
 
@@ -344,7 +344,7 @@ describe('OpenAiCompatibleAdapter', () => {
           yield encoder.encode(`${sse({ choices: [{ delta: { content: 'ok' } }] })}data: `);
           const read = encoder.encode('x'.repeat(64 * 1024));
           for (let sent = 0; ; sent += read.length) {
-            if (sent > MAX_SSE_FRAME_CHARS) readsAfterLimit += 1;
+            if (sent > MAX_SSE_FRAME_BYTES) readsAfterLimit += 1;
             yield read;
           }
         } finally {
@@ -360,7 +360,7 @@ describe('OpenAiCompatibleAdapter', () => {
         })(),
       );
       expect(error.kind).toBe('protocol');
-      expect(error.message).toBe('testprov sent an SSE frame larger than 1048576 characters');
+      expect(error.message).toBe('testprov sent an SSE frame larger than 1048576 bytes');
       expect(chunks).toEqual([{ content: 'ok' }]);
       expect(readsAfterLimit).toBeLessThanOrEqual(1);
       expect(bodyClosed).toBe(true);

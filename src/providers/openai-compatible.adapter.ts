@@ -8,7 +8,7 @@ import {
   type RateLimitSnapshot,
   type RateLimitWindowName,
 } from './rate-limit-headers.js';
-import { SseDataDecoder, SseFrameTooLargeError, MAX_SSE_FRAME_CHARS } from './sse-decoder.js';
+import { SseDataDecoder, SseFrameTooLargeError, MAX_SSE_FRAME_BYTES } from './sse-decoder.js';
 import type { UpstreamAnomalies, UpstreamAnomalyKind } from './upstream-anomalies.js';
 import { validUsage } from './upstream-usage.js';
 
@@ -122,7 +122,7 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
         if (finished) {
           // Drain to the end so the connection can be reused, but not without bound.
           drained += bytes.length;
-          if (drained > MAX_SSE_FRAME_CHARS) break;
+          if (drained > MAX_SSE_FRAME_BYTES) break;
           continue;
         }
         const read = this.decodeRead(this.decode(() => decoder.push(bytes)));
@@ -157,7 +157,7 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
       this.reportAnomaly('oversized_frame');
       return {
         frames: error.events,
-        error: new UpstreamError('protocol', `${this.name} sent an SSE frame larger than ${error.limit} characters`),
+        error: new UpstreamError('protocol', `${this.name} sent an SSE frame larger than ${error.limit} bytes`),
       };
     }
   }

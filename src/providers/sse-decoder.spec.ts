@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SSE_FRAME_CHARS, SseDataDecoder, SseFrameTooLargeError } from './sse-decoder.js';
+import { MAX_SSE_FRAME_BYTES, SseDataDecoder, SseFrameTooLargeError } from './sse-decoder.js';
 
 const encoder = new TextEncoder();
 
@@ -126,9 +126,9 @@ describe('SseDataDecoder', () => {
     });
 
     it('defaults to a 1 MiB limit', () => {
-      expect(MAX_SSE_FRAME_CHARS).toBe(1024 * 1024);
+      expect(MAX_SSE_FRAME_BYTES).toBe(1024 * 1024);
       const decoder = new SseDataDecoder();
-      const data = 'y'.repeat(MAX_SSE_FRAME_CHARS - 100);
+      const data = 'y'.repeat(MAX_SSE_FRAME_BYTES - 100);
       expect(decoder.push(`data: ${data}\n\n`)).toEqual([data]);
     });
 

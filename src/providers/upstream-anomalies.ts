@@ -8,7 +8,7 @@ import { Injectable } from '@nestjs/common';
 export type UpstreamAnomalyKind =
   /** `usage` numbers that are not integers in [0, MAX_USAGE_TOKENS], or a total that does not add up: dropped, the gateway's estimate used. */
   | 'invalid_usage'
-  /** An SSE line or event larger than MAX_SSE_FRAME_CHARS: the attempt ends as a protocol error. */
+  /** An SSE line or event larger than MAX_SSE_FRAME_BYTES: the attempt ends as a protocol error. */
   | 'oversized_frame'
   /** An error body larger than MAX_ERROR_BODY_BYTES: read up to the limit, the rest abandoned. */
   | 'oversized_error_body'

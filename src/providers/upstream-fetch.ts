@@ -4,7 +4,7 @@ import type { AnomalySink } from './upstream-anomalies.js';
 
 /**
  * The most of a body the SDKs may read through `text()` / `json()`: only error bodies are read
- * that way (a stream's body is decoded by the adapter, bounded by MAX_SSE_FRAME_CHARS). A real
+ * that way (a stream's body is decoded by the adapter, bounded by MAX_SSE_FRAME_BYTES). A real
  * error body is well under 1 KiB; past 64 KiB the rest is not read and the connection is dropped.
  */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;

@@ -189,7 +189,8 @@ describe('a body without newlines', () => {
         // the process is gone: the assertions below say so
       }
     }, 25);
-    const probe = startProbe(gw.url);
+    // Probing every 5 ms: enough samples during the attack for the p99 to mean something.
+    const probe = startProbe(gw.url, { intervalMs: 5 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = performance.now();
     const results: Array<PromiseSettledResult<{ pinned: string; status: number; body: string }>> = [];
@@ -217,7 +218,7 @@ describe('a body without newlines', () => {
     const growth = peak - baseline;
     expect(growth, `RSS ${Math.round(baseline / MB)} MB → peak ${Math.round(peak / MB)} MB`).toBeLessThan(100 * MB);
     expect(report.failures).toEqual([]);
-    expect(report.count).toBeGreaterThan(5);
+    expect(report.count).toBeGreaterThan(10);
     expect(report.p99, JSON.stringify(report)).toBeLessThan(100);
 
     const scraped = await scrape(gw);
