@@ -155,7 +155,8 @@ describe('SseDataDecoder', () => {
       const read = 'z'.repeat(1024);
       let taken = 0;
       expect(() => {
-        for (;;) {
+        // 1 MiB offered in all: without a limit this would simply take it.
+        for (let reads = 0; reads < 1024; reads++) {
           decoder.push(read);
           taken += read.length;
         }
