@@ -26,6 +26,7 @@ export class GatewayMetrics {
   readonly cancellations: Counter<'route'>;
   readonly streamsInFlight: Gauge<'provider' | 'model'>;
   readonly upstreamErrors: Counter<'provider' | 'model' | 'kind'>;
+  readonly upstreamAnomalies: Counter<'provider' | 'kind'>;
   readonly providerRemaining: Gauge<'provider' | 'model' | 'resource' | 'window'>;
   readonly providerLimit: Gauge<'provider' | 'model' | 'resource' | 'window'>;
   /** Sets the provider gauges when they are read (a scrape), not on every response. */
@@ -100,6 +101,12 @@ export class GatewayMetrics {
       name: 'llm_gateway_upstream_errors_total',
       help: 'Failed upstream calls (before or after the first token) by deployment and kind (rate_limited, server_error, timeout, connection, ...).',
       labelNames: ['provider', 'model', 'kind'],
+      registers,
+    });
+    this.upstreamAnomalies = new Counter({
+      name: 'llm_gateway_upstream_anomalies_total',
+      help: 'Things a provider sent that the gateway did not believe, by provider and kind: invalid_usage (usage dropped, the estimate used), oversized_frame (the attempt ended as a protocol error), oversized_error_body (read no further), implausible_retry_after and implausible_reset (clamped to 24 h), invalid_rate_limit (header ignored).',
+      labelNames: ['provider', 'kind'],
       registers,
     });
     this.providerRemaining = new Gauge({

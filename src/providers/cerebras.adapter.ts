@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Cerebras from '@cerebras/cerebras_cloud_sdk';
 import type { Environment } from '../config/environment.js';
-import { upstreamFetch } from './upstream-fetch.js';
+import { UpstreamAnomalies } from './upstream-anomalies.js';
+import { createUpstreamFetch } from './upstream-fetch.js';
 import { OpenAiCompatibleAdapter, inspectSdkError, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
 
 @Injectable()
@@ -12,8 +13,8 @@ export class CerebrasAdapter extends OpenAiCompatibleAdapter {
   protected readonly unsuffixedWindows = { requests: 'day', tokens: 'minute' } as const;
   private readonly client: Cerebras | null;
 
-  constructor(config: ConfigService<Environment, true>) {
-    super();
+  constructor(config: ConfigService<Environment, true>, anomalies: UpstreamAnomalies) {
+    super(anomalies);
     const apiKey = config.get('CEREBRAS_API_KEY', { infer: true });
     // With DEBUG=true the SDK console.logs every request, Authorization header included.
     if (apiKey && process.env.DEBUG === 'true') {
@@ -25,7 +26,7 @@ export class CerebrasAdapter extends OpenAiCompatibleAdapter {
           apiKey,
           baseURL: config.get('CEREBRAS_BASE_URL', { infer: true }) ?? null,
           maxRetries: 0,
-          fetch: upstreamFetch as unknown as NonNullable<ConstructorParameters<typeof Cerebras>[0]>['fetch'],
+          fetch: createUpstreamFetch(this.reportAnomaly) as unknown as NonNullable<ConstructorParameters<typeof Cerebras>[0]>['fetch'],
           // Otherwise the constructor fires a request with the key at start-up.
           warmTCPConnection: false,
         })

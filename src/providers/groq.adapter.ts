@@ -3,7 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import Groq from 'groq-sdk';
 import type { ChatCompletionCreateParamsStreaming } from 'groq-sdk/resources/chat/completions';
 import type { Environment } from '../config/environment.js';
-import { upstreamFetch } from './upstream-fetch.js';
+import { UpstreamAnomalies } from './upstream-anomalies.js';
+import { createUpstreamFetch } from './upstream-fetch.js';
 import { OpenAiCompatibleAdapter, inspectSdkError, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
 
 @Injectable()
@@ -14,8 +15,8 @@ export class GroqAdapter extends OpenAiCompatibleAdapter {
   protected readonly unsuffixedWindows = { requests: 'day', tokens: 'minute' } as const;
   private readonly client: Groq | null;
 
-  constructor(config: ConfigService<Environment, true>) {
-    super();
+  constructor(config: ConfigService<Environment, true>, anomalies: UpstreamAnomalies) {
+    super(anomalies);
     const apiKey = config.get('GROQ_API_KEY', { infer: true });
     // The gateway does its own fallback: SDK retries would only delay it.
     this.client = apiKey
@@ -23,7 +24,7 @@ export class GroqAdapter extends OpenAiCompatibleAdapter {
           apiKey,
           baseURL: config.get('GROQ_BASE_URL', { infer: true }) ?? null,
           maxRetries: 0,
-          fetch: upstreamFetch as unknown as typeof fetch,
+          fetch: createUpstreamFetch(this.reportAnomaly) as unknown as typeof fetch,
         })
       : null;
   }

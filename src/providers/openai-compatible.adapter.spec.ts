@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OpenAiCompatibleAdapter, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
 import type { UpstreamChunk, UpstreamRequest, UpstreamStream } from './provider-adapter.js';
-import type { HeaderSource } from './rate-limit-headers.js';
+import { MAX_UPSTREAM_WAIT_MS, type HeaderSource } from './rate-limit-headers.js';
+import { MAX_SSE_FRAME_BYTES } from './sse-decoder.js';
+import { UpstreamAnomalies, type UpstreamAnomalyKind } from './upstream-anomalies.js';
 import { UpstreamError } from './upstream-error.js';
 
 /** Stands in for an SDK's error class; the test adapter recognises it the way a real one recognises APIError. */
@@ -18,8 +20,11 @@ class TestAdapter extends OpenAiCompatibleAdapter {
   protected readonly unsuffixedWindows = { requests: 'day', tokens: 'minute' } as const;
   readonly sent: Array<Record<string, unknown>> = [];
 
-  constructor(private readonly respond: () => Promise<RawResponse>) {
-    super();
+  constructor(
+    private readonly respond: () => Promise<RawResponse>,
+    anomalies?: UpstreamAnomalies,
+  ) {
+    super(anomalies);
   }
 
   protected send(body: Record<string, unknown>): Promise<RawResponse> {
@@ -304,6 +309,81 @@ describe('OpenAiCompatibleAdapter', () => {
       const error = await upstreamError(open(adapter));
       expect(error.kind).toBe('connection');
       expect(error.message).not.toContain('org_secret123');
+    });
+  });
+
+  describe('what the provider is not believed', () => {
+    /** An adapter whose anomaly reports are recorded as `provider:kind`. */
+    function watched(respond: () => Promise<RawResponse>): { adapter: TestAdapter; reported: string[] } {
+      const anomalies = new UpstreamAnomalies();
+      const reported: string[] = [];
+      anomalies.subscribe((provider, kind: UpstreamAnomalyKind) => reported.push(`${provider}:${kind}`));
+      return { adapter: new TestAdapter(respond, anomalies), reported };
+    }
+
+    it.each([
+      ['negative', { prompt_tokens: -1_000_000, completion_tokens: 5, total_tokens: -999_995 }],
+      ['strings', { prompt_tokens: 'abc', completion_tokens: '111', total_tokens: 'abc111' }],
+      ['1e300', { prompt_tokens: 1e300, completion_tokens: 5 }],
+      ['a total that does not add up', { prompt_tokens: 5, completion_tokens: 5, total_tokens: 1e300 }],
+      ['not an object', 'lots'],
+    ])('drops usage that is %s, keeps the frame, and reports invalid_usage', async (_case, usage) => {
+      const { adapter, reported } = watched(async () => ({
+        headers: {},
+        body: bytes(sse({ choices: [{ delta: { content: 'hi' }, finish_reason: 'stop' }], x_groq: { usage } }, '[DONE]')),
+      }));
+      expect(await drain(await open(adapter))).toEqual([{ content: 'hi', finishReason: 'stop' }]);
+      expect(reported).toEqual(['testprov:invalid_usage']);
+    });
+
+    it('ends the attempt as a protocol error at an oversized frame, after the good frames of the same read, and reads no further', async () => {
+      let readsAfterLimit = 0;
+      let bodyClosed = false;
+      async function* body(): AsyncGenerator<Uint8Array> {
+        try {
+          yield encoder.encode(`${sse({ choices: [{ delta: { content: 'ok' } }] })}data: `);
+          const read = encoder.encode('x'.repeat(64 * 1024));
+          for (let sent = 0; ; sent += read.length) {
+            if (sent > MAX_SSE_FRAME_BYTES) readsAfterLimit += 1;
+            yield read;
+          }
+        } finally {
+          bodyClosed = true;
+        }
+      }
+      const { adapter, reported } = watched(async () => ({ headers: {}, body: body() }));
+      const stream = await open(adapter);
+      const chunks: UpstreamChunk[] = [];
+      const error = await upstreamError(
+        (async () => {
+          for await (const batch of stream.batches) chunks.push(...batch);
+        })(),
+      );
+      expect(error.kind).toBe('protocol');
+      expect(error.message).toBe('testprov sent an SSE frame larger than 1048576 bytes');
+      expect(chunks).toEqual([{ content: 'ok' }]);
+      expect(readsAfterLimit).toBeLessThanOrEqual(1);
+      expect(bodyClosed).toBe(true);
+      expect(reported).toEqual(['testprov:oversized_frame']);
+    });
+
+    it('clamps a retry-after of 99999999 seconds to the 24-hour cap and reports it', async () => {
+      const { adapter, reported } = watched(() =>
+        Promise.reject(new FakeSdkError({ type: 'http', status: 429, body: groqError('rate_limit_exceeded'), headers: { 'retry-after': '99999999' } })),
+      );
+      const error = await upstreamError(open(adapter));
+      expect(error.details.retryAfterMs).toBe(MAX_UPSTREAM_WAIT_MS);
+      expect(reported).toEqual(['testprov:implausible_retry_after']);
+    });
+
+    it('ignores a negative remaining count in the stream headers and reports it', async () => {
+      const { adapter, reported } = watched(async () => ({
+        headers: { 'x-ratelimit-remaining-tokens': '-999900', 'x-ratelimit-limit-tokens': '8000' },
+        body: bytes(sse('[DONE]')),
+      }));
+      const stream = await open(adapter);
+      expect(stream.rateLimit?.windows).toEqual([{ resource: 'tokens', window: 'minute', limit: 8_000 }]);
+      expect(reported).toEqual(['testprov:invalid_rate_limit']);
     });
   });
 });

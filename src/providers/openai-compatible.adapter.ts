@@ -8,7 +8,9 @@ import {
   type RateLimitSnapshot,
   type RateLimitWindowName,
 } from './rate-limit-headers.js';
-import { SseDataDecoder } from './sse-decoder.js';
+import { SseDataDecoder, SseFrameTooLargeError, MAX_SSE_FRAME_BYTES } from './sse-decoder.js';
+import type { UpstreamAnomalies, UpstreamAnomalyKind } from './upstream-anomalies.js';
+import { validUsage } from './upstream-usage.js';
 
 /** The part of a fetch Response the adapters read (undici and node-fetch both fit). */
 export interface RawResponse {
@@ -49,16 +51,11 @@ interface DecodedRead {
 
 interface WireChunk {
   choices?: Array<{ delta?: { content?: string | null; reasoning?: string | null }; finish_reason?: string | null }>;
-  usage?: WireUsage | null;
-  x_groq?: { usage?: WireUsage | null; error?: unknown };
+  /** Whatever the provider sent: checked by validUsage before anything believes it. */
+  usage?: unknown;
+  x_groq?: { usage?: unknown; error?: unknown };
   error?: { code?: string; type?: string };
   status_code?: number;
-}
-
-interface WireUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  total_tokens?: number;
 }
 
 /**
@@ -69,6 +66,16 @@ interface WireUsage {
 export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
   /** Which window a header without a `-minute|-hour|-day` suffix describes. */
   protected abstract readonly unsuffixedWindows: Record<RateLimitResource, RateLimitWindowName>;
+
+  /** Where what this provider sent and the gateway refused to believe is counted (absent in some unit specs). */
+  constructor(private readonly anomalies?: UpstreamAnomalies) {
+    super();
+  }
+
+  /** Counts something this provider sent that was dropped, clamped or refused. */
+  protected readonly reportAnomaly = (kind: UpstreamAnomalyKind): void => {
+    this.anomalies?.report(this.name, kind);
+  };
 
   /** Sends the request through the SDK; resolves with the raw response once headers arrive. */
   protected abstract send(body: Record<string, unknown>, signal: AbortSignal): Promise<RawResponse>;
@@ -101,7 +108,7 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
     } catch (error) {
       throw this.toUpstreamError(error);
     }
-    const rateLimit = parseRateLimitHeaders(response.headers, this.unsuffixedWindows, Date.now());
+    const rateLimit = parseRateLimitHeaders(response.headers, this.unsuffixedWindows, Date.now(), this.reportAnomaly);
     if (!response.body) throw new UpstreamError('connection', `${this.name} sent no response body`);
     return { rateLimit, batches: this.readBatches(response.body, signal) };
   }
@@ -109,16 +116,22 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
   private async *readBatches(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<UpstreamChunk[]> {
     const decoder = new SseDataDecoder();
     let finished = false;
+    let drained = 0;
     try {
       for await (const bytes of body) {
-        if (finished) continue; // drain to the end so the connection can be reused
-        const read = this.decodeRead(decoder.push(bytes));
+        if (finished) {
+          // Drain to the end so the connection can be reused, but not without bound.
+          drained += bytes.length;
+          if (drained > MAX_SSE_FRAME_BYTES) break;
+          continue;
+        }
+        const read = this.decodeRead(this.decode(() => decoder.push(bytes)));
         if (read.batch.length > 0) yield read.batch;
         if (read.error) throw read.error;
         finished = read.finished;
       }
       if (!finished) {
-        const read = this.decodeRead(decoder.end());
+        const read = this.decodeRead(this.decode(() => decoder.end()));
         if (read.batch.length > 0) yield read.batch;
         if (read.error) throw read.error;
         finished = read.finished;
@@ -132,8 +145,25 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
     if (!finished) throw new UpstreamError('connection', `${this.name} stream ended before its end marker`);
   }
 
+  /**
+   * The frames one read completed. An oversized line or event becomes a protocol error that
+   * follows the good frames of the same read (decodeRead relays those first).
+   */
+  private decode(read: () => string[]): { frames: string[]; error?: UpstreamError } {
+    try {
+      return { frames: read() };
+    } catch (error) {
+      if (!(error instanceof SseFrameTooLargeError)) throw error;
+      this.reportAnomaly('oversized_frame');
+      return {
+        frames: error.events,
+        error: new UpstreamError('protocol', `${this.name} sent an SSE frame larger than ${error.limit} bytes`),
+      };
+    }
+  }
+
   /** The chunks of one read's frames, up to the end marker or the first bad frame. */
-  private decodeRead(frames: string[]): DecodedRead {
+  private decodeRead({ frames, error: readError }: { frames: string[]; error?: UpstreamError }): DecodedRead {
     const batch: UpstreamChunk[] = [];
     for (const data of frames) {
       if (data === '[DONE]') return { batch, finished: true };
@@ -143,7 +173,7 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
         return { batch, finished: false, error: error as UpstreamError };
       }
     }
-    return { batch, finished: false };
+    return { batch, finished: false, error: readError };
   }
 
   private parseFrame(data: string): WireChunk {
@@ -175,14 +205,11 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
     if (choice?.finish_reason) chunk.finishReason = choice.finish_reason;
     // Groq may report usage twice (top level and x_groq); consumers keep the last one.
     const usage = frame.usage ?? frame.x_groq?.usage;
-    if (usage) {
-      const promptTokens = usage.prompt_tokens ?? 0;
-      const completionTokens = usage.completion_tokens ?? 0;
-      chunk.usage = {
-        promptTokens,
-        completionTokens,
-        totalTokens: usage.total_tokens ?? promptTokens + completionTokens,
-      };
+    if (usage !== undefined && usage !== null) {
+      // Usage the provider got wrong is dropped: the gateway's estimate stands in for it.
+      const checked = validUsage(usage);
+      if (checked) chunk.usage = checked;
+      else this.reportAnomaly('invalid_usage');
     }
     return chunk;
   }
@@ -199,12 +226,12 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
       case 'http': {
         const code = errorCode(failure.body);
         const now = Date.now();
-        const rateLimit = parseRateLimitHeaders(failure.headers, this.unsuffixedWindows, now);
+        const rateLimit = parseRateLimitHeaders(failure.headers, this.unsuffixedWindows, now, this.reportAnomaly);
         const kind = classifyHttpFailure(failure.status, code);
         return new UpstreamError(kind, describeHttpFailure(this.name, failure.status, code), {
           status: failure.status,
           code,
-          retryAfterMs: parseRetryAfter(failure.headers, now) ?? exhaustedWindowReset(rateLimit, now),
+          retryAfterMs: parseRetryAfter(failure.headers, now, this.reportAnomaly) ?? exhaustedWindowReset(rateLimit, now),
           rateLimit,
         });
       }

@@ -3,6 +3,7 @@ import { CerebrasAdapter } from './cerebras.adapter.js';
 import { GroqAdapter } from './groq.adapter.js';
 import { PROVIDER_ADAPTERS, type ProviderAdapter } from './provider-adapter.js';
 import { ProviderRegistry } from './provider-registry.js';
+import { UpstreamAnomalies } from './upstream-anomalies.js';
 
 /** Every provider the gateway can talk to. Adding one: a new adapter file and one line here. */
 const ADAPTERS: Type<ProviderAdapter>[] = [GroqAdapter, CerebrasAdapter];
@@ -16,7 +17,8 @@ const ADAPTERS: Type<ProviderAdapter>[] = [GroqAdapter, CerebrasAdapter];
       inject: ADAPTERS,
     },
     ProviderRegistry,
+    UpstreamAnomalies,
   ],
-  exports: [ProviderRegistry],
+  exports: [ProviderRegistry, UpstreamAnomalies],
 })
 export class ProvidersModule {}

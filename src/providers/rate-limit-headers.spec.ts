@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { UpstreamAnomalyKind } from './upstream-anomalies.js';
 import {
+  MAX_UPSTREAM_WAIT_MS,
   parseRateLimitHeaders,
   parseResetDuration,
   parseRetryAfter,
@@ -183,5 +185,71 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter({}, NOW)).toBeUndefined();
     expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
     expect(parseRetryAfter({ 'retry-after': 'later' }, NOW)).toBeUndefined();
+  });
+});
+
+describe('what a provider may claim in its headers', () => {
+  function recorder(): { kinds: UpstreamAnomalyKind[]; sink: (kind: UpstreamAnomalyKind) => void } {
+    const kinds: UpstreamAnomalyKind[] = [];
+    return { kinds, sink: (kind) => kinds.push(kind) };
+  }
+
+  it('caps waits at 24 hours', () => {
+    expect(MAX_UPSTREAM_WAIT_MS).toBe(86_400_000);
+  });
+
+  it('clamps a retry-after beyond 24 hours to 24 hours and reports it', () => {
+    const { kinds, sink } = recorder();
+    expect(parseRetryAfter({ 'retry-after': '99999999' }, NOW, sink)).toBe(MAX_UPSTREAM_WAIT_MS);
+    expect(parseRetryAfter({ 'retry-after': '1e400' }, NOW, sink)).toBe(MAX_UPSTREAM_WAIT_MS);
+    expect(parseRetryAfter({ 'retry-after': 'Wed, 04 Mar 2099 10:00:00 GMT' }, NOW, sink)).toBe(MAX_UPSTREAM_WAIT_MS);
+    expect(kinds).toEqual(['implausible_retry_after', 'implausible_retry_after', 'implausible_retry_after']);
+  });
+
+  it('keeps a retry-after of exactly 24 hours, unreported', () => {
+    const { kinds, sink } = recorder();
+    expect(parseRetryAfter({ 'retry-after': '86400' }, NOW, sink)).toBe(MAX_UPSTREAM_WAIT_MS);
+    expect(kinds).toEqual([]);
+  });
+
+  it('ignores a negative retry-after and reports it', () => {
+    const { kinds, sink } = recorder();
+    expect(parseRetryAfter({ 'retry-after': '-5' }, NOW, sink)).toBeUndefined();
+    expect(kinds).toEqual(['implausible_retry_after']);
+  });
+
+  it('clamps a reset beyond 24 hours (Go duration or seconds) and reports it', () => {
+    const { kinds, sink } = recorder();
+    const snapshot = parseRateLimitHeaders(
+      { 'x-ratelimit-reset-tokens': '9999999h', 'x-ratelimit-reset-requests-day': '99999999999', 'x-ratelimit-reset-requests-minute': '30' },
+      GROQ_WINDOWS,
+      NOW,
+      sink,
+    );
+    const capped = new Date(NOW + MAX_UPSTREAM_WAIT_MS).toISOString();
+    expect(window(snapshot, 'tokens', 'minute')?.resetAt).toBe(capped);
+    expect(window(snapshot, 'requests', 'day')?.resetAt).toBe(capped);
+    expect(window(snapshot, 'requests', 'minute')?.resetAt).toBe(new Date(NOW + 30_000).toISOString());
+    expect(kinds).toEqual(['implausible_reset', 'implausible_reset']);
+  });
+
+  it.each([['-5'], ['NaN'], ['Infinity'], ['1e400'], ['abc'], ['']])('ignores a limit or remaining of %j and reports it', (value) => {
+    const { kinds, sink } = recorder();
+    const snapshot = parseRateLimitHeaders(
+      { 'x-ratelimit-limit-tokens': value, 'x-ratelimit-remaining-tokens': value, 'x-ratelimit-limit-requests': '1000' },
+      GROQ_WINDOWS,
+      NOW,
+      sink,
+    );
+    expect(window(snapshot, 'tokens', 'minute')).toEqual({ resource: 'tokens', window: 'minute' });
+    expect(window(snapshot, 'requests', 'day')?.limit).toBe(1000);
+    expect(kinds).toEqual(['invalid_rate_limit', 'invalid_rate_limit']);
+  });
+
+  it('reports nothing for well-formed headers', () => {
+    const { kinds, sink } = recorder();
+    parseRateLimitHeaders({ 'x-ratelimit-limit-tokens': '8000', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '7.66s' }, GROQ_WINDOWS, NOW, sink);
+    parseRetryAfter({ 'retry-after': '5' }, NOW, sink);
+    expect(kinds).toEqual([]);
   });
 });

@@ -1,3 +1,14 @@
+import type { AnomalySink } from './upstream-anomalies.js';
+
+/**
+ * The longest wait a provider may ask for, in `retry-after` or an `x-ratelimit-reset-*` header:
+ * 24 hours, the longest window any provider documents (a daily quota). A longer value is clamped
+ * to it (and counted), so one header can never take a deployment out for longer than a day.
+ */
+export const MAX_UPSTREAM_WAIT_MS = 24 * 60 * 60 * 1000;
+
+const ignore: AnomalySink = () => undefined;
+
 export type RateLimitResource = 'requests' | 'tokens';
 export type RateLimitWindowName = 'minute' | 'hour' | 'day';
 
@@ -54,12 +65,15 @@ export function parseResetDuration(value: string): number | undefined {
 
 /**
  * Parses the `x-ratelimit-*` family. Headers without a window suffix (Groq's) get the window
- * the provider documents for that resource via `unsuffixedWindow`.
+ * the provider documents for that resource via `unsuffixedWindow`. A limit or remaining count
+ * that is not a finite number >= 0 is ignored, a reset beyond MAX_UPSTREAM_WAIT_MS is clamped to
+ * it; both are reported to `anomaly`.
  */
 export function parseRateLimitHeaders(
   headers: HeaderSource,
   unsuffixedWindow: Record<RateLimitResource, RateLimitWindowName>,
   now: number,
+  anomaly: AnomalySink = ignore,
 ): RateLimitSnapshot | null {
   const windows = new Map<string, RateLimitWindowState>();
   for (const [name, value] of headerEntries(headers)) {
@@ -73,10 +87,11 @@ export function parseRateLimitHeaders(
     const state = windows.get(key) ?? { resource, window };
     if (field === 'reset') {
       const ms = parseResetDuration(value);
-      if (ms !== undefined) state.resetAt = new Date(now + ms).toISOString();
+      if (ms !== undefined) state.resetAt = new Date(now + capWait(ms, 'implausible_reset', anomaly)).toISOString();
     } else {
       const number = value.trim() === '' ? Number.NaN : Number(value);
-      if (Number.isFinite(number)) state[field] = number;
+      if (Number.isFinite(number) && number >= 0) state[field] = number;
+      else anomaly('invalid_rate_limit');
     }
     windows.set(key, state);
   }
@@ -84,12 +99,28 @@ export function parseRateLimitHeaders(
   return { observedAt: new Date(now).toISOString(), windows: [...windows.values()] };
 }
 
-/** `retry-after` in seconds or as an HTTP date, in milliseconds from now. */
-export function parseRetryAfter(headers: HeaderSource, now: number): number | undefined {
-  const value = readHeader(headers, 'retry-after');
+/**
+ * `retry-after` in seconds or as an HTTP date, in milliseconds from now, at most
+ * MAX_UPSTREAM_WAIT_MS. A longer wait is clamped and a negative number of seconds ignored; both
+ * are reported to `anomaly`. A date already past means no wait.
+ */
+export function parseRetryAfter(headers: HeaderSource, now: number, anomaly: AnomalySink = ignore): number | undefined {
+  const value = readHeader(headers, 'retry-after')?.trim();
   if (!value) return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1_000);
+  if (!Number.isNaN(seconds)) {
+    if (seconds < 0) {
+      anomaly('implausible_retry_after');
+      return undefined;
+    }
+    return capWait(seconds * 1_000, 'implausible_retry_after', anomaly);
+  }
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : capWait(Math.max(0, date - now), 'implausible_retry_after', anomaly);
+}
+
+function capWait(ms: number, kind: 'implausible_retry_after' | 'implausible_reset', anomaly: AnomalySink): number {
+  if (ms <= MAX_UPSTREAM_WAIT_MS) return ms;
+  anomaly(kind);
+  return MAX_UPSTREAM_WAIT_MS;
 }

@@ -1,5 +1,13 @@
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
+import type { AnomalySink } from './upstream-anomalies.js';
+
+/**
+ * The most of a body the SDKs may read through `text()` / `json()`: only error bodies are read
+ * that way (a stream's body is decoded by the adapter, bounded by MAX_SSE_FRAME_BYTES). A real
+ * error body is well under 1 KiB; past 64 KiB the rest is not read and the connection is dropped.
+ */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /**
  * The transport both SDKs use (their `fetch` option): undici's `request` on one shared
@@ -18,6 +26,7 @@ export class UpstreamResponse {
     rawHeaders: Dispatcher.ResponseData['headers'],
     readonly body: Dispatcher.ResponseData['body'],
     readonly url: string,
+    private readonly anomaly: AnomalySink = () => undefined,
   ) {
     this.headers = new Headers();
     for (const [name, value] of Object.entries(rawHeaders)) {
@@ -34,12 +43,38 @@ export class UpstreamResponse {
     return '';
   }
 
-  text(): Promise<string> {
-    return this.body.text();
+  /** At most MAX_ERROR_BODY_BYTES of the body, as text; a longer body is cut there. */
+  async text(): Promise<string> {
+    return (await this.boundedText()).text;
   }
 
-  json(): Promise<unknown> {
-    return this.body.json();
+  /** The body as JSON; a body longer than MAX_ERROR_BODY_BYTES is refused unparsed. */
+  async json(): Promise<unknown> {
+    const { text, cut } = await this.boundedText();
+    if (cut) throw new Error(`response body larger than ${MAX_ERROR_BODY_BYTES} bytes`);
+    return JSON.parse(text) as unknown;
+  }
+
+  /** Reads up to the limit, then abandons the rest (destroying the body closes the connection). */
+  private async boundedText(): Promise<{ text: string; cut: boolean }> {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let cut = false;
+    for await (const chunk of this.body as AsyncIterable<Buffer>) {
+      const room = MAX_ERROR_BODY_BYTES - length;
+      if (chunk.length > room) {
+        chunks.push(chunk.subarray(0, room));
+        cut = true;
+        break; // ends the iteration, which destroys the body
+      }
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+    if (cut) {
+      this.body.destroy();
+      this.anomaly('oversized_error_body');
+    }
+    return { text: new TextDecoder().decode(Buffer.concat(chunks)), cut };
   }
 }
 
@@ -50,17 +85,24 @@ interface FetchInit {
   signal?: AbortSignal | null;
 }
 
-export async function upstreamFetch(url: string | URL, init: FetchInit = {}): Promise<UpstreamResponse> {
-  const target = String(url);
-  const response = await request(target, {
-    method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
-    headers: toHeaderRecord(init.headers),
-    body: init.body as string | undefined,
-    signal: init.signal ?? undefined,
-    dispatcher: pool,
-  });
-  return new UpstreamResponse(response.statusCode, response.headers, response.body, target);
+export type UpstreamFetch = (url: string | URL, init?: FetchInit) => Promise<UpstreamResponse>;
+
+/** The SDKs' `fetch`; what it refuses to read (an oversized error body) goes to `anomaly`. */
+export function createUpstreamFetch(anomaly?: AnomalySink): UpstreamFetch {
+  return async (url, init = {}) => {
+    const target = String(url);
+    const response = await request(target, {
+      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: toHeaderRecord(init.headers),
+      body: init.body as string | undefined,
+      signal: init.signal ?? undefined,
+      dispatcher: pool,
+    });
+    return new UpstreamResponse(response.statusCode, response.headers, response.body, target, anomaly);
+  };
 }
+
+export const upstreamFetch: UpstreamFetch = createUpstreamFetch();
 
 /** Groq passes WHATWG Headers, Cerebras a plain object. */
 function toHeaderRecord(headers: unknown): Record<string, string> {

@@ -2,6 +2,7 @@
 // groq-sdk and @cerebras/cerebras_cloud_sdk actually accept, and so the SDKs' quirks are documented.
 import Cerebras from '@cerebras/cerebras_cloud_sdk';
 import Groq from 'groq-sdk';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { ProviderSimulator, type Usage } from './provider-simulator.js';
@@ -443,5 +444,67 @@ describe('stream stats (for load tests)', () => {
     } finally {
       await own.stop();
     }
+  });
+});
+
+describe('scriptable misbehaviour (for the hostile suites)', () => {
+  /** A raw POST to the simulator's chat path: the status, headers and every read of the body. */
+  async function rawChat(provider: 'groq' | 'cerebras', model: string, body: object = {}) {
+    const path = provider === 'groq' ? '/openai/v1/chat/completions' : '/v1/chat/completions';
+    // node:http in flowing mode: one 'data' event per read from the socket.
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(`${sim.baseUrl(provider)}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, resolve);
+      req.once('error', reject);
+      req.end(JSON.stringify({ model, messages, stream: true, ...body }));
+    });
+    const reads: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => reads.push(chunk));
+    await new Promise((resolve) => response.once('end', resolve));
+    return { status: response.statusCode, headers: response.headers, reads, text: Buffer.concat(reads).toString('utf8') };
+  }
+
+  it('rawUsage: the usage object is sent verbatim, without a computed total (Groq and Cerebras)', async () => {
+    const rawUsage = { prompt_tokens: 'abc', completion_tokens: -1_000_000 };
+    sim.setBehaviour('groq', 'm', { kind: 'ok', rawUsage });
+    sim.setBehaviour('cerebras', 'm', { kind: 'ok', rawUsage: 1e300 });
+
+    expect((await groqStream('m', { includeUsage: true })).usage).toEqual(rawUsage);
+    expect((await groqStream('m')).usage).toMatchObject(rawUsage);
+    expect((await cerebrasStream('m')).usage).toBe(1e300);
+  });
+
+  it('headers on a successful answer are sent as given, replacing the computed ones', async () => {
+    sim.setBehaviour('groq', 'm', { kind: 'ok', headers: { 'x-ratelimit-remaining-tokens': '-999900' } });
+    const { response } = await groq.chat.completions.create({ model: 'm', messages, stream: true }).withResponse();
+    expect(response.headers.get('x-ratelimit-remaining-tokens')).toBe('-999900');
+  });
+
+  it('error headers are sent as given: a 429 with retry-after 99999999', async () => {
+    sim.setBehaviour('groq', 'm', { kind: 'error', status: 429, headers: { 'retry-after': '99999999' } });
+    const err = await thrown(() => groq.chat.completions.create({ model: 'm', messages }));
+    expect((err as InstanceType<typeof Groq.RateLimitError>).headers.get('retry-after')).toBe('99999999');
+  });
+
+  it('unterminated-body: an event-stream of `data: ` and N bytes without one newline', async () => {
+    sim.setBehaviour('cerebras', 'm', { kind: 'unterminated-body', bytes: 1_000_000, chunkBytes: 10_000 });
+    const { status, headers, text } = await rawChat('cerebras', 'm');
+    expect(status).toBe(200);
+    expect(headers['content-type']).toBe('text/event-stream');
+    expect(text.length).toBe(6 + 1_000_000);
+    expect(text.startsWith('data: xxx')).toBe(true);
+    expect(text).not.toContain('\n');
+  });
+
+  it('bytePerWrite: the same stream, one byte per write, so multi-byte characters arrive split', async () => {
+    const content = ['é', '🙂', ' 日本'];
+    sim.setBehaviour('groq', 'whole', { kind: 'ok', content });
+    sim.setBehaviour('groq', 'bytes', { kind: 'ok', content, bytePerWrite: true });
+    const whole = await rawChat('groq', 'whole');
+    const bytewise = await rawChat('groq', 'bytes');
+    const frames = (text: string) => text.split('\n\n').map((frame) => frame.replace(/"(id|created|model|x_groq)":("[^"]*"|\d+|\{[^}]*\})/g, ''));
+    expect(frames(bytewise.text)).toEqual(frames(whole.text));
+    expect(bytewise.text).toContain('🙂');
+    expect(bytewise.reads.length).toBeGreaterThan(whole.reads.length * 10);
+    expect(sim.requestsFor('groq', 'bytes')[0]!.completed).toBe(true);
   });
 });

@@ -26,11 +26,33 @@ export interface OkBehaviour {
   pauseAfterFirstTokenMs?: number;
   /** Default: prompt = ceil(message chars / 4), completion = number of deltas. */
   usage?: Usage;
+  /**
+   * Sent verbatim as the answer's `usage` (any JSON: negative, strings, 1e300, a wrong total...)
+   * in place of `usage`; no `total_tokens` is added.
+   */
+  rawUsage?: unknown;
+  /** Extra response headers, sent as given (after the rate-limit ones, so they may replace them). */
+  headers?: Record<string, string>;
+  /** Write the stream one byte per write, each flushed alone: multi-byte characters arrive split. */
+  bytePerWrite?: boolean;
   finishReason?: string;
+}
+
+/**
+ * A 200 `text/event-stream` whose body is `data: ` and then `bytes` bytes of `x` with no newline
+ * at all, written as fast as the client reads (`chunkBytes` per write, default 64 KiB); then the
+ * response ends.
+ */
+export interface UnterminatedBodyBehaviour {
+  kind: 'unterminated-body';
+  bytes: number;
+  chunkBytes?: number;
 }
 
 export type Behaviour =
   | OkBehaviour
+  | UnterminatedBodyBehaviour
+  /** `headers` are sent as given, replacing computed ones (e.g. `retry-after: 99999999` on a 429). */
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'stall-after-first-token' }
@@ -253,6 +275,7 @@ export class ProviderSimulator {
       created: Math.floor(Date.now() / 1000),
       model,
       usage: { prompt_tokens: promptTokens, completion_tokens: 0 },
+      hasRawUsage: false,
       finishReason: 'stop',
       includeUsage: body?.stream_options?.include_usage === true,
     };
@@ -349,6 +372,24 @@ class Exchange {
     this.write(`data: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** Writes `data` one byte per write, each handed to the OS before the next; false if closed. */
+  async writeBytewise(data: string): Promise<boolean> {
+    for (const byte of Buffer.from(data, 'utf8')) {
+      if (!this.open) return false;
+      this.lastWrite = new Promise((resolve) => this.res.write(Uint8Array.of(byte), () => resolve()));
+      if (!(await this.flushed())) return false;
+    }
+    return this.open;
+  }
+
+  /** Writes as much as the client reads: resolves once `data` is buffered below the high-water mark, false if closed. */
+  async writeWithBackpressure(data: Uint8Array | string): Promise<boolean> {
+    if (!this.open) return false;
+    if (this.res.write(data)) return true;
+    await Promise.race([new Promise((resolve) => this.res.once('drain', resolve)), this.closed]);
+    return this.open;
+  }
+
   /** Resolves once everything written so far has been handed to the OS (false if closed). */
   async flushed(): Promise<boolean> {
     await Promise.race([this.lastWrite, this.closed]);
@@ -385,6 +426,8 @@ async function play(
       const errorHeaders = { ...headers, ...wire.errorHeaders(behaviour.status), ...behaviour.headers };
       return sendJson(ex.res, behaviour.status, behaviour.body ?? wire.errorBody(behaviour.status, ctx.model), errorHeaders);
     }
+    case 'unterminated-body':
+      return unterminatedBody(ex, behaviour, headers);
     case 'hang':
       return; // the socket stays open until the client gives up or stop() runs
     case 'refuse':
@@ -396,7 +439,7 @@ async function play(
 }
 
 /** Behaviours that break a response after some content chunks. */
-type BreakingBehaviour = Exclude<Behaviour, { kind: 'ok' | 'error' | 'hang' | 'refuse' }>;
+type BreakingBehaviour = Exclude<Behaviour, { kind: 'ok' | 'error' | 'hang' | 'refuse' | 'unterminated-body' }>;
 
 /** Where and how a breaking behaviour interrupts the stream. */
 interface StreamCut {
@@ -451,20 +494,36 @@ async function stream(
 ): Promise<void> {
   const deltas = ok.content ?? DEFAULT_CONTENT;
   const finished = { ...ctx, ...finalFields(ctx, ok, deltas) };
-  ex.res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  ex.res.writeHead(200, { ...headers, ...ok.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   ex.res.flushHeaders(); // headers go out now; the first token follows after firstTokenDelayMs
   if (!(await ex.sleep(ok.firstTokenDelayMs))) return;
+  const event = async (data: unknown): Promise<boolean> => {
+    if (ok.bytePerWrite) return ex.writeBytewise(`data: ${JSON.stringify(data)}\n\n`);
+    ex.event(data);
+    return true;
+  };
 
   for (let sent = 0; ; sent++) {
     if (cut?.afterChunks === sent && (await cut.apply()) === 'stop') return;
     if (sent === deltas.length) break;
     const pause = sent === 0 ? 0 : ok.interChunkDelayMs;
     if (!(await ex.sleep(pause))) return;
-    ex.event(wire.contentChunk(ctx, deltas[sent]!, sent === 0));
+    if (!(await event(wire.contentChunk(ctx, deltas[sent]!, sent === 0)))) return;
     if (sent === 0 && !(await ex.sleep(ok.pauseAfterFirstTokenMs))) return;
   }
-  for (const chunk of wire.finishChunks(finished)) ex.event(chunk);
-  ex.end('data: [DONE]\n\n');
+  for (const chunk of wire.finishChunks(finished)) if (!(await event(chunk))) return;
+  if (ok.bytePerWrite && !(await ex.writeBytewise('data: [DONE]\n\n'))) return;
+  ex.end(ok.bytePerWrite ? undefined : 'data: [DONE]\n\n');
+}
+
+async function unterminatedBody(ex: Exchange, behaviour: UnterminatedBodyBehaviour, headers: Record<string, string>): Promise<void> {
+  ex.res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const chunk = Buffer.alloc(behaviour.chunkBytes ?? 64 * 1024, 'x');
+  if (!(await ex.writeWithBackpressure('data: '))) return;
+  for (let left = behaviour.bytes; left > 0; left -= chunk.length) {
+    if (!(await ex.writeWithBackpressure(left >= chunk.length ? chunk : chunk.subarray(0, left)))) return;
+  }
+  ex.end();
 }
 
 async function complete(
@@ -482,7 +541,7 @@ async function complete(
     (ok.interChunkDelayMs ?? 0) * Math.max(0, deltas.length - 1);
   if (!(await ex.sleep(generationMs))) return;
   const finished = { ...ctx, ...finalFields(ctx, ok, deltas) };
-  sendJson(ex.res, 200, wire.completion(finished, deltas.join('')), headers);
+  sendJson(ex.res, 200, wire.completion(finished, deltas.join('')), { ...headers, ...ok.headers });
 }
 
 /** Non-streamed counterparts of the stream-breaking behaviours. */
@@ -518,6 +577,7 @@ function breakCompletion(
 function finalFields(ctx: ResponseContext, ok: OkBehaviour, deltas: readonly string[]) {
   return {
     usage: ok.usage ?? { prompt_tokens: ctx.usage.prompt_tokens, completion_tokens: deltas.length },
+    ...('rawUsage' in ok ? { hasRawUsage: true, rawUsage: ok.rawUsage } : {}),
     finishReason: ok.finishReason ?? 'stop',
   };
 }

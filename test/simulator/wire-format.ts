@@ -15,6 +15,9 @@ export interface ResponseContext {
   created: number;
   model: string;
   usage: Usage;
+  /** Send `rawUsage` verbatim as the usage object instead of `usage` plus a computed total. */
+  hasRawUsage: boolean;
+  rawUsage?: unknown;
   finishReason: string;
   /** The client sent `stream_options.include_usage: true`. */
   includeUsage: boolean;
@@ -49,6 +52,15 @@ const withTotal = (usage: Usage) => ({
   ...usage,
   total_tokens: usage.prompt_tokens + usage.completion_tokens,
 });
+
+/** The usage object an answer carries: the scripted one verbatim, or the counts with their total. */
+const usageOf = (ctx: ResponseContext): unknown => (ctx.hasRawUsage ? ctx.rawUsage : withTotal(ctx.usage));
+
+/** Groq's usage with its timings; a scripted usage goes verbatim (timings added only to an object). */
+const groqUsage = (ctx: ResponseContext): unknown => {
+  const usage = usageOf(ctx);
+  return ctx.hasRawUsage && (typeof usage !== 'object' || usage === null || Array.isArray(usage)) ? usage : { ...(usage as Json), ...timings };
+};
 
 const timings = { queue_time: 0.01, prompt_time: 0.002, completion_time: 0.05, total_time: 0.062 };
 
@@ -86,7 +98,7 @@ const completion = (ctx: ResponseContext, content: string, extra: Json): Json =>
   choices: [
     { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: ctx.finishReason },
   ],
-  usage: withTotal(ctx.usage),
+  usage: usageOf(ctx),
   ...extra,
 });
 
@@ -98,17 +110,17 @@ export const groqWire: WireFormat = {
   modelsPath: '/openai/v1/models',
 
   completion: (ctx, content) =>
-    completion(ctx, content, { x_groq: { id: ctx.requestId }, usage: { ...withTotal(ctx.usage), ...timings } }),
+    completion(ctx, content, { x_groq: { id: ctx.requestId }, usage: groqUsage(ctx) }),
 
   contentChunk: (ctx, content, first) =>
     chunk(ctx, [contentChoice(content, first)], first ? { x_groq: { id: ctx.requestId } } : {}),
 
   finishChunks(ctx) {
-    const xGroq = { id: ctx.requestId, usage: { ...withTotal(ctx.usage), ...timings } };
+    const xGroq = { id: ctx.requestId, usage: groqUsage(ctx) };
     if (!ctx.includeUsage) return [chunk(ctx, [finishChoice(ctx)], { x_groq: xGroq })];
     // With include_usage Groq adds an OpenAI-style usage-only chunk; usage sits only there
     // (top-level and in x_groq) so a reader of `usage ?? x_groq.usage` counts it once.
-    return [chunk(ctx, [finishChoice(ctx)]), chunk(ctx, [], { usage: withTotal(ctx.usage), x_groq: xGroq })];
+    return [chunk(ctx, [finishChoice(ctx)]), chunk(ctx, [], { usage: usageOf(ctx), x_groq: xGroq })];
   },
 
   errorBody(status, model) {
@@ -183,7 +195,7 @@ export const cerebrasWire: WireFormat = {
 
   // Cerebras always reports usage, on the finish chunk.
   finishChunks: (ctx) => [
-    chunk(ctx, [finishChoice(ctx)], { usage: withTotal(ctx.usage), time_info: timeInfo(ctx) }),
+    chunk(ctx, [finishChoice(ctx)], { usage: usageOf(ctx), time_info: timeInfo(ctx) }),
   ],
 
   errorBody(status, model) {

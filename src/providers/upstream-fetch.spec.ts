@@ -1,0 +1,69 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UpstreamAnomalyKind } from './upstream-anomalies.js';
+import { MAX_ERROR_BODY_BYTES, createUpstreamFetch } from './upstream-fetch.js';
+
+/** Serves `/small` (a short JSON error) and `/huge` (64 MiB of JSON-looking text), recording whether /huge was written to the end. */
+let server: Server;
+let origin: string;
+const huge = { finished: false, closedEarly: false };
+
+async function writeHuge(res: ServerResponse): Promise<void> {
+  res.writeHead(500, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  res.write('{"error":{"message":"');
+  for (let i = 0; i < 1024; i++) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+  }
+  res.end('"}}', () => (huge.finished = true));
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/small') {
+      res.writeHead(429, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'rate_limit_exceeded', message: 'é' } }));
+      return;
+    }
+    res.once('close', () => (huge.closedEarly = !res.writableFinished));
+    void writeHuge(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('upstreamFetch', () => {
+  it('reads a small error body whole, as text and as JSON, reporting nothing', async () => {
+    const kinds: UpstreamAnomalyKind[] = [];
+    const fetch = createUpstreamFetch((kind) => kinds.push(kind));
+    expect(JSON.parse(await (await fetch(`${origin}/small`)).text())).toEqual({ error: { code: 'rate_limit_exceeded', message: 'é' } });
+    expect(await (await fetch(`${origin}/small`)).json()).toEqual({ error: { code: 'rate_limit_exceeded', message: 'é' } });
+    expect(kinds).toEqual([]);
+  });
+
+  it('reads at most MAX_ERROR_BODY_BYTES of a huge error body, abandons the rest and reports it', async () => {
+    const kinds: UpstreamAnomalyKind[] = [];
+    const response = await createUpstreamFetch((kind) => kinds.push(kind))(`${origin}/huge`);
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(text.length).toBe(MAX_ERROR_BODY_BYTES);
+    expect(text.startsWith('{"error":{"message":"aaa')).toBe(true);
+    expect(kinds).toEqual(['oversized_error_body']);
+    await expect.poll(() => huge.closedEarly, { timeout: 2_000 }).toBe(true);
+    expect(huge.finished).toBe(false);
+  });
+
+  it('refuses to parse a huge body as JSON', async () => {
+    const kinds: UpstreamAnomalyKind[] = [];
+    const response = await createUpstreamFetch((kind) => kinds.push(kind))(`${origin}/huge`);
+    await expect(response.json()).rejects.toThrow(/larger than 65536 bytes/);
+    expect(kinds).toEqual(['oversized_error_body']);
+  });
+});
