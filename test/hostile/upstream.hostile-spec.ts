@@ -2,40 +2,24 @@
 // process: nothing it sends may be believed unchecked (usage, rate-limit headers), nothing it
 // sends may grow the gateway's memory without bound or block its event loop, and what it sends
 // correctly but awkwardly (one byte per read) must still arrive exactly.
-import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderSimulator, type Behaviour } from '../simulator/provider-simulator.js';
+import { describe, expect, it } from 'vitest';
+import type { Behaviour } from '../simulator/provider-simulator.js';
 import { getModels, getUsage, modelView } from '../support/gateway-client.js';
 import { model, parseSse, postChat, type SseEvent } from '../support/gateway-harness.js';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { gatewayProcessPerTest, type GatewayProcess } from '../support/gateway-process.js';
 import { parsePrometheusText, samplesOf, valueOf } from '../support/prometheus-text.js';
+import { residentMb } from './hostile-clients.js';
 import { startProbe } from './probe.js';
 
 /** The caps the gateway documents (src/providers): 24 h for any wait, 10M tokens per usage field. */
 const MAX_UPSTREAM_WAIT_MS = 24 * 60 * 60 * 1000;
 
-let sim: ProviderSimulator;
-let gateway: GatewayProcess | undefined;
-
-beforeAll(async () => {
-  sim = new ProviderSimulator();
-  await sim.start();
-});
-
-afterAll(async () => {
-  await sim.stop();
-});
-
-afterEach(async () => {
-  await gateway?.close();
-  gateway = undefined;
-  sim.reset();
-});
+const processes = gatewayProcessPerTest();
+const { sim } = processes;
 
 /** One groq and one cerebras deployment, reachable pinned as `groq/g` and `cerebras/c`. */
-async function start(env: Record<string, string> = {}): Promise<GatewayProcess> {
-  gateway = await startGatewayProcess({ sim, env, models: [model('groq', 'g', { model: 'shared' }), model('cerebras', 'c', { model: 'shared' })] });
-  return gateway;
+function start(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  return processes.start({ env, models: [model('groq', 'g', { model: 'shared' }), model('cerebras', 'c', { model: 'shared' })] });
 }
 
 const ask = (pinned: string, extra: Record<string, unknown> = {}) => ({ model: pinned, messages: [{ role: 'user', content: 'Say hello.' }], ...extra });
@@ -76,13 +60,6 @@ const isCount = (value: unknown) => typeof value === 'number' && Number.isSafeIn
 /** Usage the client may be shown: small non-negative integers under these names (the estimate for a short prompt). */
 const sensibleUsage = (...fields: string[]) =>
   Object.fromEntries(fields.map((field) => [field, expect.toSatisfy((value: unknown) => isCount(value) && (value as number) < 1_000)]));
-
-/** The gateway's resident memory, in bytes (Linux). */
-function rssOf(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]) * 1024;
-}
 
 const MB = 1024 * 1024;
 
@@ -188,11 +165,11 @@ describe('a body without newlines', () => {
     sim.setBehaviour('groq', 'g', { kind: 'unterminated-body', bytes: BODY_BYTES });
     sim.setBehaviour('cerebras', 'c', { kind: 'unterminated-body', bytes: BODY_BYTES });
 
-    const baseline = rssOf(gw.pid);
+    const baseline = residentMb(gw.pid) * MB;
     let peak = baseline;
     const sampler = setInterval(() => {
       try {
-        peak = Math.max(peak, rssOf(gw.pid));
+        peak = Math.max(peak, residentMb(gw.pid) * MB);
       } catch {
         // the process is gone: the assertions below say so
       }

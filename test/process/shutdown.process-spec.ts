@@ -1,39 +1,19 @@
 // SIGTERM to a real gateway process (the built app) with answers in flight: readiness turns 503
 // and new chat requests are refused at once, an answer that ends within SHUTDOWN_GRACE_MS
 // completes, one that does not ends with an SSE `error` frame, and the process exits 0.
-import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { ProviderSimulator } from '../simulator/provider-simulator.js';
+import { describe, expect, it } from 'vitest';
 import { hello, model, postChat } from '../support/gateway-harness.js';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { gatewayProcessPerTest } from '../support/gateway-process.js';
 import { SseStream } from '../support/sse-stream.js';
 
-let sim: ProviderSimulator;
-let gateway: GatewayProcess | undefined;
-
-beforeAll(async () => {
-  sim = new ProviderSimulator();
-  await sim.start();
-});
-
-afterAll(async () => {
-  await sim.stop();
-});
-
-afterEach(async () => {
-  await gateway?.close();
-  gateway = undefined;
-  sim.reset();
-});
+const { sim, start } = gatewayProcessPerTest();
 
 describe('SIGTERM', { timeout: 30_000 }, () => {
   it('drains: not ready, new requests refused, a short answer completes, a long one is cut off with an error frame, exit code 0', async () => {
-    gateway = await startGatewayProcess({
-      sim,
+    const gateway = await start({
       models: [model('groq', 'short'), model('groq', 'long')],
       env: { SHUTDOWN_GRACE_MS: '1500', UPSTREAM_IDLE_TIMEOUT_MS: '30000', LOG_FORMAT: 'json' },
     });
-    const running = gateway;
-    onTestFailed(() => console.error(running.output()));
     sim.setBehaviour('groq', 'short', { kind: 'ok', content: ['a', 'b', 'c', 'd'], interChunkDelayMs: 250 });
     sim.setBehaviour('groq', 'long', { kind: 'ok', content: ['first', ' never'], pauseAfterFirstTokenMs: 20_000 });
     const short = new SseStream(await postChat(gateway, { ...hello, model: 'groq/short' }));
@@ -67,7 +47,7 @@ describe('SIGTERM', { timeout: 30_000 }, () => {
   });
 
   it('exits 0 at once when nothing is in flight', async () => {
-    gateway = await startGatewayProcess({ sim, models: [model('groq', 'm')], env: { SHUTDOWN_GRACE_MS: '10000' } });
+    const gateway = await start({ models: [model('groq', 'm')], env: { SHUTDOWN_GRACE_MS: '10000' } });
     const signalledAt = performance.now();
     gateway.kill('SIGTERM');
     expect(await gateway.exited).toEqual({ code: 0, signal: null });

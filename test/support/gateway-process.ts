@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelEntry } from '../../src/config/models.js';
-import type { ProviderSimulator } from '../simulator/provider-simulator.js';
+import { afterAll, afterEach, beforeAll, onTestFailed } from 'vitest';
+import { ProviderSimulator } from '../simulator/provider-simulator.js';
 import { TEST_CEREBRAS_KEY, TEST_GROQ_KEY } from './gateway-harness.js';
 import { freePort, stopChild } from './processes.js';
 
@@ -166,4 +167,32 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const child of running) child.kill('SIGKILL');
   });
+}
+
+/**
+ * For a spec file of gateway processes: one provider simulator for the file (reset after each
+ * test), and `start` for a gateway process that is closed after the test, its output printed when
+ * the test failed.
+ */
+export function gatewayProcessPerTest(): {
+  sim: ProviderSimulator;
+  start: (options?: Omit<GatewayProcessOptions, 'sim'>) => Promise<GatewayProcess>;
+} {
+  const sim = new ProviderSimulator();
+  const running: GatewayProcess[] = [];
+  beforeAll(() => sim.start());
+  afterAll(() => sim.stop());
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((gateway) => gateway.close()));
+    sim.reset();
+  });
+  return {
+    sim,
+    start: async (options = {}) => {
+      const gateway = await startGatewayProcess({ ...options, sim });
+      running.push(gateway);
+      onTestFailed(() => console.error(`--- gateway output (pid ${gateway.pid}):\n${gateway.output()}`));
+      return gateway;
+    },
+  };
 }

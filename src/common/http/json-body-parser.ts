@@ -19,7 +19,8 @@ export function registerJsonBodyParser(app: NestFastifyApplication, maxValues: n
       done(new PayloadTooLargeException(`The request body has more than ${maxValues} JSON values.`), undefined);
       return;
     }
-    parse(request, body as unknown as string, done);
+    // Fastify's parser completes through `done`; it returns nothing to wait for.
+    void parse(request, body as unknown as string, done);
   });
 }
 
