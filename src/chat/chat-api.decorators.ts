@@ -24,9 +24,10 @@ const SSE_EXAMPLE = [
 ].join('\n');
 
 const ERRORS: Array<[number, string]> = [
-  [400, 'Invalid body or malformed JSON (`validation_failed`, `invalid_json`).'],
+  [400, 'Invalid body or malformed JSON (`validation_failed`, `invalid_json`); more messages than MAX_MESSAGES, an array of more than 4,096 items or an object of more than 1,024 properties (`validation_failed`).'],
   [404, 'Unknown model (`model_not_found`).'],
-  [413, 'Body over the size limit (`payload_too_large`), or a request larger than any candidate\'s token window (`request_too_large`).'],
+  [408, 'The request (headers and body) did not arrive whole within REQUEST_BODY_TIMEOUT_MS (`request_timeout`); the connection is closed.'],
+  [413, 'Body over the size limit or with more JSON values than any real request (`payload_too_large`), or a request larger than any candidate\'s token window (`request_too_large`).'],
   [429, 'Every candidate model is rate limited (`rate_limited`); see the Retry-After header.'],
   [502, 'Every candidate failed upstream (`upstream_error`).'],
   [503, 'No model can serve, e.g. no provider key set (`no_models_available`); or REDIS_FAILURE_MODE=closed and Redis is unreachable (`limits_unavailable`).'],

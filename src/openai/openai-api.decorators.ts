@@ -6,7 +6,8 @@ import { ChatCompletionChunkDto, ChatCompletionDto, OpenAiErrorResponseDto } fro
 const ERRORS: Array<[number, string]> = [
   [400, 'Invalid body, malformed JSON, or a parameter the providers reject (`logprobs`, `logit_bias`, `n` > 1, `messages[].name`, ...).'],
   [404, 'Unknown model (`model_not_found`).'],
-  [413, 'Body over the size limit, or a request larger than any candidate\'s token window.'],
+  [408, 'The request (headers and body) did not arrive whole within REQUEST_BODY_TIMEOUT_MS (`request_timeout`); the connection is closed.'],
+  [413, 'Body over the size limit or with more JSON values than any real request, or a request larger than any candidate\'s token window.'],
   [429, 'Every candidate model is rate limited (`rate_limited`); see the Retry-After header.'],
   [502, 'Every candidate failed upstream (`upstream_error`).'],
   [503, 'No model can serve, e.g. no provider key set (`no_models_available`); or REDIS_FAILURE_MODE=closed and Redis is unreachable (`limits_unavailable`).'],
