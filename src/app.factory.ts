@@ -9,6 +9,7 @@ import { AppModule } from './app.module.js';
 import { RequestInvalidError } from './common/errors/gateway-errors.js';
 import { answerClientError, answerUnmetExpectation, GatewayExceptionFilter } from './common/errors/gateway-exception.filter.js';
 import { BodyShapePipe } from './common/http/body-shape.pipe.js';
+import { ExchangeHooks } from './common/http/exchange-hooks.js';
 import { MIN_MAX_JSON_VALUES, registerJsonBodyParser } from './common/http/json-body-parser.js';
 import { requestIdOf } from './common/http/request-context.js';
 import { registerSecurityHeaders } from './common/http/security-headers.js';
@@ -58,18 +59,18 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
     genReqId: requestIdOf,
   };
   const adapter = new FastifyAdapter(fastifyOptions);
-  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    const hostless = request.raw.httpVersion === '1.1' && request.headers.host === undefined;
-    done(hostless ? new BadRequestException('An HTTP/1.1 request needs a Host header.') : undefined);
-  });
   adapter.getInstance().server.on('checkExpectation', answerUnmetExpectation);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment, log), adapter, {
     logger: silent ? false : new PinoNestLogger(log),
     // Throw start-up errors to the caller (main.ts prints them and exits) instead of aborting.
     abortOnError: false,
   });
-  registerSecurityHeaders(app);
+  const hooks = app.get(ExchangeHooks);
+  hooks.onArrival((request, reply) => void reply.header('x-request-id', request.id));
+  hooks.check((request) =>
+    request.raw.httpVersion === '1.1' && request.headers.host === undefined ? new BadRequestException('An HTTP/1.1 request needs a Host header.') : undefined,
+  );
+  registerSecurityHeaders(hooks);
   registerJsonBodyParser(app, Math.max(MIN_MAX_JSON_VALUES, environment.MAX_MESSAGES * 64));
 
   app.useGlobalFilters(filter);

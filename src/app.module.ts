@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AccessModule } from './access/access.module.js';
 import { ChatModule } from './chat/chat.module.js';
+import { ExchangeHooksModule } from './common/http/exchange-hooks.js';
 import type { Logger } from 'pino';
 import type { Environment } from './config/environment.js';
 import { GatewayConfigModule } from './config/gateway-config.module.js';
@@ -20,6 +21,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ExchangeHooksModule,
         GatewayConfigModule.forRoot(environment),
         AccessModule.forRoot(environment),
         TelemetryModule,

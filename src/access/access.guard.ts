@@ -2,17 +2,12 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError, InvalidApiKeyError, MissingApiKeyError } from '../common/errors/gateway-errors.js';
-import { ChatTelemetry, type ChatRoute } from '../telemetry/chat-telemetry.js';
+import { CHAT_ENDPOINT, type ChatRoute } from '../common/http/chat-route.js';
+import { PUBLIC_ROUTE } from '../common/http/public.decorator.js';
+import { ChatTelemetry } from '../telemetry/chat-telemetry.js';
 import { AccessKeys } from './access-keys.js';
 import { ClientUsage } from './client-usage.js';
 import { presentedKey } from './presented-key.js';
-import { PUBLIC_ROUTE } from './public.decorator.js';
-
-/** The routes a key's requestsPerMinute and tokensPerDay apply to (route pattern, as Fastify matched it). */
-const CHAT_ROUTES = new Map<string, ChatRoute>([
-  ['POST /chat', 'chat'],
-  ['POST /v1/chat/completions', 'openai'],
-]);
 
 /**
  * With GATEWAY_API_KEYS set, every route but the @Public() ones needs a known access key; the
@@ -31,7 +26,8 @@ export class AccessGuard implements CanActivate {
     if (!this.keys.required) return true;
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const chatRoute = CHAT_ROUTES.get(`${request.method} ${request.routeOptions.url}`);
+    // @ChatEndpoint() handlers count against the key's own limits.
+    const chatRoute = this.reflector.get<ChatRoute | undefined>(CHAT_ENDPOINT, context.getHandler());
     try {
       const presented = presentedKey(request.headers);
       if (presented === undefined) throw new MissingApiKeyError();

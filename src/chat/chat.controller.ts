@@ -1,6 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ChatEndpoint } from '../common/http/chat-route.js';
 import { abortOnDisconnect } from '../common/http/client-disconnect.js';
 import { chatContext } from '../common/http/request-context.js';
 import { ApiChatResponses } from './chat-api.decorators.js';
@@ -21,6 +22,7 @@ export class ChatController {
 
   @Post()
   @HttpCode(200)
+  @ChatEndpoint('chat')
   @ApiOperation({
     summary: 'Chat with a model',
     description:

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck } from '@nestjs/terminus';
-import { Public } from '../access/public.decorator.js';
+import { Public } from '../common/http/public.decorator.js';
 import { LivenessDto } from './dto/liveness.dto.js';
 import { Readiness } from './readiness.service.js';
 

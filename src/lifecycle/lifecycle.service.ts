@@ -1,8 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import { ExchangeHooks } from '../common/http/exchange-hooks.js';
 import type { Logger } from 'pino';
 import type { Environment } from '../config/environment.js';
 import { GATEWAY_LOG } from '../logging/gateway-log.js';
@@ -25,7 +24,7 @@ export class Lifecycle implements OnModuleInit {
 
   constructor(
     config: ConfigService<Environment, true>,
-    private readonly adapterHost: HttpAdapterHost,
+    private readonly hooks: ExchangeHooks,
     @Inject(GATEWAY_LOG) private readonly log: Logger,
   ) {
     this.graceMs = config.get('SHUTDOWN_GRACE_MS', { infer: true });
@@ -35,15 +34,10 @@ export class Lifecycle implements OnModuleInit {
 
   /** Counts requests from arrival to the last byte (or the client hanging up), whoever answers. */
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRequest', (_request, reply, done) => {
-      const response = reply.raw;
-      this.inFlight.add(response);
-      response.once('close', () => {
-        this.inFlight.delete(response);
-        if (this.inFlight.size === 0) this.idle?.();
-      });
-      done();
+    this.hooks.onArrival((_request, reply) => void this.inFlight.add(reply.raw));
+    this.hooks.onClose((_request, reply) => {
+      this.inFlight.delete(reply.raw);
+      if (this.inFlight.size === 0) this.idle?.();
     });
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ExchangeHooks } from '../common/http/exchange-hooks.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 
 /** The route label of a request no route matched: its raw path would make a series per URL. */
@@ -17,6 +18,7 @@ export class HttpMetricsHook implements OnModuleInit {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
+    private readonly hooks: ExchangeHooks,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -28,11 +30,8 @@ export class HttpMetricsHook implements OnModuleInit {
       done();
     });
     // Fastify runs onResponse once a response finishes; a client that leaves a stream midway never gets it there.
-    fastify.addHook('onRequest', (request, reply, done) => {
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) this.count(request, reply, CLIENT_CLOSED_REQUEST);
-      });
-      done();
+    this.hooks.onClose((request, reply) => {
+      if (!reply.raw.writableFinished) this.count(request, reply, CLIENT_CLOSED_REQUEST);
     });
   }
 

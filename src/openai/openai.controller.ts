@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common'
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatService } from '../chat/chat.service.js';
+import { ChatEndpoint } from '../common/http/chat-route.js';
 import { abortOnDisconnect } from '../common/http/client-disconnect.js';
 import { chatContext } from '../common/http/request-context.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
@@ -23,6 +24,7 @@ export class OpenAiController {
 
   @Post('chat/completions')
   @HttpCode(200)
+  @ChatEndpoint('openai')
   @ApiOperation({
     summary: 'Create a chat completion (OpenAI-compatible)',
     description:

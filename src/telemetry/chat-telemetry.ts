@@ -3,19 +3,9 @@ import type { Deployment } from '../config/model-catalog.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import type { UpstreamErrorKind } from '../providers/upstream-error.js';
 
-/** Which API a chat request came in through. */
-export type ChatRoute = 'chat' | 'openai';
+import type { ChatRequestContext } from '../common/http/chat-route.js';
 
-/** Who asked, and how to find the request in logs. */
-export interface ChatRequestContext {
-  /** From the client's x-request-id, or generated; returned in the x-request-id header. */
-  requestId: string;
-  route: ChatRoute;
-  /** The access key's name (GATEWAY_API_KEYS), or null when the gateway is open. */
-  client: string | null;
-  /** The public model ids or `provider/id` keys the access key may use; null: any. */
-  allowedModels: readonly string[] | null;
-}
+export type { ChatRequestContext, ChatRoute } from '../common/http/chat-route.js';
 
 /**
  * How a chat request ended. `rejected`: refused before any upstream call (limits, validation,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import type { ChatRequestContext, ChatRoute } from '../../telemetry/chat-telemetry.js';
+import type { ChatRequestContext, ChatRoute } from './chat-route.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

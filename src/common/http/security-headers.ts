@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { ExchangeHooks } from './exchange-hooks.js';
 
 /**
  * The Content-Security-Policy. Only one page the gateway serves is HTML: Swagger UI at /docs,
@@ -40,11 +40,10 @@ const CONTENT_SECURITY_POLICY = {
  * too, and it sets them on the raw response: the SSE and plain-text writers hijack the reply and
  * `writeHead` keeps them.
  */
-export function registerSecurityHeaders(app: NestFastifyApplication): void {
+export function registerSecurityHeaders(hooks: ExchangeHooks): void {
   const headers = Object.entries(securityHeaders());
-  app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
+  hooks.onArrival((_request, reply) => {
     for (const [name, value] of headers) reply.raw.setHeader(name, value);
-    done();
   });
 }
 
