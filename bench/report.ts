@@ -523,7 +523,7 @@ export const HOW_TO_RUN = `## How to run
 
 \`\`\`bash
 npm run bench                    # builds, runs everything once (about 6 minutes), writes docs/benchmarks.md
-npm run bench -- --runs 3        # the short-run matrix three times, each cell the median (about 17 minutes; the README quotes this)
+npm run bench -- --runs 3        # the short-run matrix three times, each cell the median (about 17 minutes; docs/performance.md quotes this)
 npm run bench -- --quick         # a smoke run (about 2 minutes): 1 s cells, 100 streams; writes nothing
 npm run bench -- --quick --out /tmp/bench.md
 npm run bench -- --profile       # also a CPU profile of the gateway under /chat SSE load (bench/profiles/, summarised here)

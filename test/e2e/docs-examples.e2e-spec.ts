@@ -1,4 +1,4 @@
-// The README's client code, run as written against the gateway: a reader copies it, so it must
+// The client code in docs/api.md, run as written against the gateway: a reader copies it, so it must
 // survive what real answers hold (U+2028 and U+2029 in content, astral characters).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,13 +7,13 @@ import { gatewayPerTest } from '../support/gateway-client.js';
 import { model } from '../support/gateway-harness.js';
 
 const start = gatewayPerTest();
-const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+const API_DOC = readFileSync(fileURLToPath(new URL('../../docs/api.md', import.meta.url)), 'utf8');
 
 /** The first ```js block after the line that starts with `intro`. */
 function codeAfter(intro: string): string {
-  const from = README.indexOf(intro);
-  if (from === -1) throw new Error(`README has no "${intro}"`);
-  const match = /```js\n([\s\S]*?)```/.exec(README.slice(from));
+  const from = API_DOC.indexOf(intro);
+  if (from === -1) throw new Error(`docs/api.md has no "${intro}"`);
+  const match = /```js\n([\s\S]*?)```/.exec(API_DOC.slice(from));
   if (!match) throw new Error(`no js block after "${intro}"`);
   return match[1]!;
 }
@@ -21,7 +21,7 @@ function codeAfter(intro: string): string {
 type AsyncFunctionConstructor = new (...args: string[]) => (...values: unknown[]) => Promise<void>;
 const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as AsyncFunctionConstructor;
 
-describe('README examples', () => {
+describe('docs/api.md examples', () => {
   it('the fetch SSE reader prints the whole answer, U+2028 and U+2029 included', async () => {
     const gw = await start({ models: [model('groq', 'm')] });
     const content = ['Line one\u2028line two', '\u2029para', ' 😀 done'];
