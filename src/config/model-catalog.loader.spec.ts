@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modelEntry } from '../../test/support/fixtures.js';
 import { loadModelCatalog, ModelCatalogError, validateModelCatalog } from './model-catalog.loader.js';
-import { DEFAULT_MODELS, type ModelEntry } from './models.js';
+import { DEFAULT_MODELS } from './default-catalog.js';
+import type { ModelEntry } from './model-catalog.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'model-catalog-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -13,7 +13,8 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
-import { DEFAULT_MODELS, type ModelEntry } from './models.js';
+import { DEFAULT_MODELS } from './default-catalog.js';
+import type { ModelEntry } from './model-catalog.js';
 
 class LimitsRules {
   @IsInt() @Min(1) requestsPerMinute: number;

@@ -1,4 +1,35 @@
-import type { ModelEntry } from './models.js';
+/** One model as served by one provider: the unit that is limited, rotated and failed over. */
+export interface ModelLimits {
+  requestsPerMinute: number;
+  requestsPerHour?: number;
+  requestsPerDay: number;
+  tokensPerMinute: number;
+  tokensPerHour?: number;
+  tokensPerDay: number;
+}
+
+export interface ModelDefaults {
+  temperature: number;
+  maxCompletionTokens: number;
+  topP: number;
+}
+
+export interface ModelEntry {
+  /** The provider's own model id, sent upstream as is. */
+  id: string;
+  /**
+   * The public model id clients ask for (default: `id`). Deployments that share it form one
+   * model served by several providers: requests for it rotate and fail over among them.
+   */
+  model?: string;
+  provider: string;
+  name: string;
+  enabled: boolean;
+  /** Lower comes first with the `priority` strategy. */
+  priority: number;
+  limits: ModelLimits;
+  defaults: ModelDefaults;
+}
 
 /** A model as served by one provider, addressed as `provider/id`. */
 export interface Deployment extends ModelEntry {

@@ -43,4 +43,16 @@ describe('PinoNestLogger', () => {
       expect.objectContaining({ level: 'error', context: 'Errors', stack: 'Error: boom\n    at x', msg: 'Unexpected failure' }),
     ]);
   });
+
+  it("logs Nest's start-up inventory (modules loaded, routes mapped) at debug, so a start is a few lines", () => {
+    const log = new CapturedLog();
+    const nest = new PinoNestLogger(createGatewayLog({ level: 'debug', format: 'json', destination: log }));
+
+    nest.log('AppModule dependencies initialized', 'InstanceLoader');
+    nest.log('Mapped {/chat, POST} route', 'RouterExplorer');
+    nest.log('Nest application successfully started', 'NestApplication');
+    nest.log('Listening on http://127.0.0.1:3000', 'Gateway');
+
+    expect(log.lines.map((line) => line.level)).toEqual(['debug', 'debug', 'debug', 'info']);
+  });
 });

@@ -38,12 +38,16 @@ export function createGatewayLog({ level, format, destination, terminal }: Gatew
   return pino(options, pino.destination({ dest: process.stdout.fd, sync: false }));
 }
 
+/** Nest's start-up inventory: the modules it loaded and the routes it mapped. */
+const FRAMEWORK_CHATTER = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 /** Nest's own messages (start-up, errors, module logs) through the same pino logger. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly pino: Logger) {}
 
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    // A line per module and per route at every start says nothing an operator acts on.
+    this.write(FRAMEWORK_CHATTER.has(rest.at(-1) as string) ? 'debug' : 'info', message, rest);
   }
 
   error(message: unknown, ...rest: unknown[]): void {

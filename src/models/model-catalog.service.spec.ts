@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalogService, fakeAdapter, fakeRegistry, FakeClock, modelEntry } from '../../test/support/fixtures.js';
 import { ModelCatalog, type Deployment } from '../config/model-catalog.js';
-import type { ModelEntry } from '../config/models.js';
+import type { ModelEntry } from '../config/model-catalog.js';
 import type { ProviderAdapter } from '../providers/provider-adapter.js';
 import { UsageTracker } from '../usage/usage-tracker.service.js';
 import { ModelCatalogService } from './model-catalog.service.js';

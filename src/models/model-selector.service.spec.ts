@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { catalogService, fakeAdapter, modelEntry } from '../../test/support/fixtures.js';
 import { ModelNotFoundError, NoModelAvailableError } from '../common/errors/gateway-errors.js';
 import type { Deployment } from '../config/model-catalog.js';
-import type { ModelEntry } from '../config/models.js';
+import type { ModelEntry } from '../config/model-catalog.js';
 import type { ProviderAdapter } from '../providers/provider-adapter.js';
 import { ModelSelector } from './model-selector.service.js';
 import type { CandidatePlan } from '../usage/usage-tracker.service.js';

@@ -1,18 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiProduces, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiChatErrorResponses } from '../common/errors/api-error-responses.js';
+import { ApiExtraModels, ApiOkResponse, ApiProduces, getSchemaPath } from '@nestjs/swagger';
 import { TextContentPartDto } from './dto/chat-completion-request.dto.js';
 import { ChatCompletionChunkDto, ChatCompletionDto, OpenAiErrorResponseDto } from './dto/chat-completion-response.dto.js';
-
-const ERRORS: Array<[number, string]> = [
-  [400, 'Invalid body, malformed JSON, or a parameter the providers reject (`logprobs`, `logit_bias`, `n` > 1, `messages[].name`, ...).'],
-  [404, 'Unknown model (`model_not_found`).'],
-  [408, 'The request (headers and body) did not arrive whole within REQUEST_BODY_TIMEOUT_MS (`request_timeout`); the connection is closed.'],
-  [413, 'Body over the size limit or with more JSON values than any real request, or a request larger than any candidate\'s token window.'],
-  [429, 'Every candidate model is rate limited (`rate_limited`); see the Retry-After header.'],
-  [502, 'Every candidate failed upstream (`upstream_error`).'],
-  [503, 'No model can serve, e.g. no provider key set (`no_models_available`); or REDIS_FAILURE_MODE=closed and Redis is unreachable (`limits_unavailable`).'],
-  [504, 'No candidate sent a first token in time (`upstream_timeout`).'],
-];
 
 const GATEWAY_HEADERS = {
   'x-gateway-model': { description: "The provider's model id that answered", schema: { type: 'string' } },
@@ -37,15 +27,6 @@ export function ApiChatCompletionResponses(): MethodDecorator & ClassDecorator {
         },
       },
     }),
-    ...ERRORS.map(([status, description]) =>
-      ApiResponse({
-        status,
-        description,
-        content: { 'application/json': { schema: { $ref: getSchemaPath(OpenAiErrorResponseDto) } } },
-        ...(status === 429
-          ? { headers: { 'Retry-After': { description: 'Seconds until a candidate frees up', schema: { type: 'integer' } } } }
-          : {}),
-      }),
-    ),
+    ApiChatErrorResponses(OpenAiErrorResponseDto, { 400: 'Also a parameter the providers reject (`logprobs`, `logit_bias`, `n` > 1, `messages[].name`, ...).' }),
   );
 }

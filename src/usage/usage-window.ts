@@ -1,4 +1,4 @@
-import type { ModelLimits } from '../config/models.js';
+import type { ModelLimits } from '../config/model-catalog.js';
 
 export type WindowName = 'minute' | 'hour' | 'day';
 

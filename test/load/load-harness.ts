@@ -17,7 +17,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
-import type { ModelEntry } from '../../src/config/models.js';
+import type { ModelEntry } from '../../src/config/model-catalog.js';
 import type { UsageReportDto } from '../../src/usage/dto/usage-report.dto.js';
 import type { Behaviour, StreamStats } from '../simulator/provider-simulator.js';
 import { stopChild } from '../support/processes.js';

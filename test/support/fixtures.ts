@@ -1,7 +1,7 @@
 // Builders shared by the unit specs (and the e2e harness): catalog entries, deployments,
 // fake provider adapters and registries, a clock a test can set, and a catalog service over them.
 import { ModelCatalog, type Deployment } from '../../src/config/model-catalog.js';
-import type { ModelEntry } from '../../src/config/models.js';
+import type { ModelEntry } from '../../src/config/model-catalog.js';
 import { ModelCatalogService } from '../../src/models/model-catalog.service.js';
 import type { ProviderAdapter } from '../../src/providers/provider-adapter.js';
 import type { ProviderRegistry } from '../../src/providers/provider-registry.js';

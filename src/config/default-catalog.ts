@@ -1,36 +1,6 @@
-/** One model as served by one provider: the unit that is limited, rotated and failed over. */
-export interface ModelLimits {
-  requestsPerMinute: number;
-  requestsPerHour?: number;
-  requestsPerDay: number;
-  tokensPerMinute: number;
-  tokensPerHour?: number;
-  tokensPerDay: number;
-}
+import type { ModelDefaults, ModelEntry, ModelLimits } from './model-catalog.js';
 
-export interface ModelDefaults {
-  temperature: number;
-  maxCompletionTokens: number;
-  topP: number;
-}
-
-export interface ModelEntry {
-  /** The provider's own model id, sent upstream as is. */
-  id: string;
-  /**
-   * The public model id clients ask for (default: `id`). Deployments that share it form one
-   * model served by several providers: requests for it rotate and fail over among them.
-   */
-  model?: string;
-  provider: string;
-  name: string;
-  enabled: boolean;
-  /** Lower comes first with the `priority` strategy. */
-  priority: number;
-  limits: ModelLimits;
-  defaults: ModelDefaults;
-}
-
+/** The built-in catalog: what the gateway serves when MODELS_FILE is unset. */
 const groqFreeTier: ModelLimits = {
   requestsPerMinute: 30,
   requestsPerDay: 1_000,
