@@ -6,27 +6,33 @@ import { defineConfig } from 'vitest/config';
 const plugins = [swc.vite({ module: { type: 'es6' } })];
 const shared = { testTimeout: 20_000, hookTimeout: 20_000, pool: 'forks' as const };
 
+/**
+ * One project per tier, and the folder decides: every spec under test/<tier>/ (whatever its
+ * suffix) runs in that tier. Unit specs sit beside the code they test (src/, test/support/).
+ */
+const specsUnder = (...folders: string[]) => folders.map((folder) => `${folder}/**/*spec.ts`);
+
 export default defineConfig({
   plugins,
   test: {
     projects: [
       {
         plugins,
-        test: { ...shared, name: 'node', include: ['src/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'] },
+        test: { ...shared, name: 'node', include: specsUnder('src', 'test/e2e', 'test/support') },
       },
       // Needs Debian's redis-server (.ci/run installs it): `npm run test:redis`.
-      { plugins, test: { ...shared, name: 'redis', include: ['test/redis/**/*.redis-spec.ts'] } },
+      { plugins, test: { ...shared, name: 'redis', include: specsUnder('test/redis') } },
       // The built app as a real process (signals, exit codes): `npm run test:process` builds it first.
-      { plugins, test: { ...shared, name: 'process', include: ['test/process/**/*.process-spec.ts'] } },
+      { plugins, test: { ...shared, name: 'process', include: specsUnder('test/process') } },
       // Needs Debian's Chromium (.ci/run installs it): `npm run test:browser`.
-      { plugins, test: { ...shared, name: 'browser', include: ['test/**/*.browser-spec.ts'] } },
+      { plugins, test: { ...shared, name: 'browser', include: specsUnder('test/browser') } },
       // Misbehaving clients and upstreams against the built app as a process (`npm run test:hostile`
       // builds it first). One file at a time: each measures how other clients fare during an attack.
       {
         plugins,
         test: {
           name: 'hostile',
-          include: ['test/hostile/**/*.hostile-spec.ts'],
+          include: specsUnder('test/hostile'),
           pool: 'forks',
           fileParallelism: false,
           maxWorkers: 1,
@@ -40,7 +46,7 @@ export default defineConfig({
         plugins,
         test: {
           name: 'load',
-          include: ['test/load/**/*.load-spec.ts'],
+          include: specsUnder('test/load'),
           pool: 'forks',
           execArgv: ['--expose-gc'],
           fileParallelism: false,

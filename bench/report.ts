@@ -282,7 +282,7 @@ export function renderMarkdown(data: Measurements): string {
   out.push('# Benchmarks', '');
   out.push(
     `Written by \`${environment.command}\` (\`bench/run.ts\`); rerun it to refresh this page. The gateway (\`dist/main.js\`, ` +
-      '`NODE_ENV=production`) and the provider simulator (`test/simulator/`) run as separate processes on 127.0.0.1; ' +
+      '`NODE_ENV=production`) and the provider simulator (`test/support/simulator/`) run as separate processes on 127.0.0.1; ' +
       'the load comes from autocannon and from the benchmark\'s own node:http clients in a third process. All three share the machine below.',
     '',
   );
@@ -541,7 +541,7 @@ Environment variables (defaults in brackets; \`--quick\` changes those marked *)
 | \`BENCH_STREAMS\` | concurrent long-stream runs [100,500,1000*] |
 | \`BENCH_HANGUP_STREAMS\` | streams in the hang-up check [1000*] |
 
-What runs: \`bench/run.ts\` starts the provider simulator (\`test/simulator/simulator-process.ts\`) and the built gateway
+What runs: \`bench/run.ts\` starts the provider simulator (\`test/support/simulator/simulator-process.ts\`) and the built gateway
 (\`node --import ./bench/probe.mjs dist/main.js\`) as child processes with an IPC channel, on 127.0.0.1 and free ports.
 The probe samples the gateway's event-loop delay, RSS and CPU time and reports them on request; the simulator counts
 the streams it has open (\`ProviderSimulator.streamStats()\`). Short runs use autocannon (\`bench/load.ts\`); time to

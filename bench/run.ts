@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Behaviour, StreamStats } from '../test/simulator/provider-simulator.js';
+import type { Behaviour, StreamStats } from '../test/support/simulator/provider-simulator.js';
 import { checkOnce, measureSequential, openStreams, runConcurrentStreams } from './clients.js';
 import { runLoad, warmUp, type Endpoints, type LoadResult } from './load.js';
 import { BenchProcess, freePort, installCleanup, stopAll, type MemorySnapshot } from './processes.js';
@@ -125,7 +125,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 async function startSimulator(logDir: string): Promise<{ process: BenchProcess; origin: string; groqBaseUrl: string; cerebrasBaseUrl: string }> {
   const sim = BenchProcess.start(
     'simulator',
-    ['--import', 'tsx', '--import', PROBE, join(ROOT, 'test', 'simulator', 'simulator-process.ts')],
+    ['--import', 'tsx', '--import', PROBE, join(ROOT, 'test', 'support', 'simulator', 'simulator-process.ts')],
     baseEnv(),
     join(logDir, 'simulator.log'),
   );

@@ -1,7 +1,7 @@
 // What the benchmark sends and what a correct answer looks like: the simulator's answers, the
 // requests to the gateway and straight to the simulator, and a check per response, so that a
 // broken gateway (cut streams, error events, 5xx) cannot look fast.
-import type { Behaviour } from '../test/simulator/provider-simulator.js';
+import type { Behaviour } from '../test/support/simulator/provider-simulator.js';
 
 const WORDS = ['The', 'gateway', 'relays', 'every', 'token', 'as', 'soon', 'as', 'it', 'arrives', 'from', 'the', 'provider'];
 

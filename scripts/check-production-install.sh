@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Exactly what the runtime stage copies (test/deploy/manifests.spec.ts holds the two together).
+# Exactly what the runtime stage copies (test/e2e/deploy/manifests.spec.ts holds the two together).
 cp package.json package-lock.json "$work/"
 cp -R dist "$work/dist"
 

@@ -3,7 +3,7 @@
 // then keeps running for curl or Swagger UI until Ctrl-C. `--once` exits after the examples.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { startSimulator } from '../test/simulator/scenarios.js';
+import { startSimulator } from '../test/support/simulator/scenarios.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const base = `http://127.0.0.1:${port}`;

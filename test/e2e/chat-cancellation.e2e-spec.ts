@@ -1,6 +1,6 @@
 // A client that goes away: the upstream request is aborted and the request counts as cancelled.
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../simulator/provider-simulator.js';
+import type { ProviderName } from '../support/simulator/provider-simulator.js';
 import { eventually, gatewayPerTest, getUsage } from '../support/gateway-client.js';
 import { hello, model, postChat, type Gateway } from '../support/gateway-harness.js';
 import { SseStream } from '../support/sse-stream.js';

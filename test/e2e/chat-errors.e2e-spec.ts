@@ -1,7 +1,7 @@
 // Errors before the stream starts: one JSON shape, no upstream text, no API keys; and a gateway
 // without any provider key.
 import { describe, expect, it } from 'vitest';
-import type { Behaviour, ProviderName } from '../simulator/provider-simulator.js';
+import type { Behaviour, ProviderName } from '../support/simulator/provider-simulator.js';
 import { gatewayPerTest } from '../support/gateway-client.js';
 import { hello, model, postChat, TEST_CEREBRAS_KEY, TEST_GROQ_KEY, type Gateway } from '../support/gateway-harness.js';
 

@@ -1,7 +1,7 @@
 // Failover: an upstream failure before the first token moves on to the next candidate; after the
 // first token it does not. A 429 cools the model down for its retry-after.
 import { describe, expect, it } from 'vitest';
-import type { Behaviour, ProviderName } from '../simulator/provider-simulator.js';
+import type { Behaviour, ProviderName } from '../support/simulator/provider-simulator.js';
 import { gatewayPerTest, modelView } from '../support/gateway-client.js';
 import { hello, model, postChat } from '../support/gateway-harness.js';
 import { dataOf, eventNames, readSse } from '../support/sse-stream.js';

@@ -1,6 +1,6 @@
 // POST /chat answer formats: SSE (meta, delta..., done | error, pings), plain text, and JSON.
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../simulator/provider-simulator.js';
+import type { ProviderName } from '../support/simulator/provider-simulator.js';
 import { gatewayPerTest } from '../support/gateway-client.js';
 import { hello, model, postChat } from '../support/gateway-harness.js';
 import { dataOf, eventNames, readSse, SseStream } from '../support/sse-stream.js';

@@ -1,6 +1,6 @@
 // GET /usage after chat requests: provider-reported tokens booked, reservations released.
 import { describe, expect, it } from 'vitest';
-import type { Behaviour, ProviderName } from '../simulator/provider-simulator.js';
+import type { Behaviour, ProviderName } from '../support/simulator/provider-simulator.js';
 import { freshUsageWindows, gatewayPerTest, getUsage, usageOf } from '../support/gateway-client.js';
 import { hello, model, postChat, type Gateway, type GatewayOptions } from '../support/gateway-harness.js';
 import { readSse, SseStream } from '../support/sse-stream.js';

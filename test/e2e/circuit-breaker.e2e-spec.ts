@@ -2,7 +2,7 @@
 // then gets a single probe request; the probe's outcome closes the circuit or opens it again.
 import { describe, expect, it } from 'vitest';
 import { Clock } from '../../src/usage/clock.js';
-import type { Behaviour } from '../simulator/provider-simulator.js';
+import type { Behaviour } from '../support/simulator/provider-simulator.js';
 import { gatewayPerTest, modelView } from '../support/gateway-client.js';
 import { hello, model, postChat, type Gateway } from '../support/gateway-harness.js';
 import { dataOf, readSse } from '../support/sse-stream.js';

@@ -1,9 +1,9 @@
 import createClient, { type Client } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import type { components, paths } from '../client/openapi.js';
+import type { components, paths } from '../support/client/openapi.js';
 import { model, startGateway, type Gateway } from '../support/gateway-harness.js';
 
-// test/client/openapi.d.ts is generated from the committed openapi.json by `npm run
+// test/support/client/openapi.d.ts is generated from the committed openapi.json by `npm run
 // client:generate` (part of pretest and pretypecheck). `npm run typecheck` checks this file
 // against it: a field renamed in a DTO (and in openapi.json) breaks the build here.
 type Schemas = components['schemas'];

@@ -2,7 +2,7 @@
 // dashboard's queries checked against a real scrape.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Behaviour } from '../simulator/provider-simulator.js';
+import type { Behaviour } from '../support/simulator/provider-simulator.js';
 import { eventually, freshUsageWindows, gatewayPerTest } from '../support/gateway-client.js';
 import { hello, model, postChat, type Gateway, type GatewayAddress } from '../support/gateway-harness.js';
 import { familyOf, parsePrometheusText, samplesOf, sumOf, valueOf, type Scrape } from '../support/prometheus-text.js';

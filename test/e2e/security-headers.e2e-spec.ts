@@ -1,7 +1,7 @@
 // Security headers (helmet, computed once) on every kind of answer: JSON, SSE, errors, the Swagger UI
 // page; and what they must not change: streaming, CORS, the 413 shapes, upstream text kept out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Behaviour } from '../simulator/provider-simulator.js';
+import type { Behaviour } from '../support/simulator/provider-simulator.js';
 import { hello, model, postChat, startGateway, type Gateway } from '../support/gateway-harness.js';
 
 const ALLOWED_ORIGIN = 'https://app.example';

@@ -3,7 +3,7 @@
 // sends may grow the gateway's memory without bound or block its event loop, and what it sends
 // correctly but awkwardly (one byte per read) must still arrive exactly.
 import { describe, expect, it } from 'vitest';
-import type { Behaviour } from '../simulator/provider-simulator.js';
+import type { Behaviour } from '../support/simulator/provider-simulator.js';
 import { getModels, getUsage, modelView } from '../support/gateway-client.js';
 import { model, parseSse, postChat, type SseEvent } from '../support/gateway-harness.js';
 import { gatewayProcessPerTest, type GatewayProcess } from '../support/gateway-process.js';

@@ -4,7 +4,7 @@
 // a deep backlog), not as a separate process from dist/: no build step, no dependency on a dist/
 // that another build may be rewriting, and direct access to the process whose heap (after a
 // forced GC: the worker runs with --expose-gc) and event-loop delay are measured. The provider
-// simulator (test/simulator/simulator-process.ts) and the load client (client-child.ts) each run in a child
+// simulator (test/support/simulator/simulator-process.ts) and the load client (client-child.ts) each run in a child
 // process, so those measurements are the gateway's alone and the gateway's event loop does not
 // share a core with the client's parsing: with the client in-process, 1,000 streams never got
 // past ~550 open upstream at once on 2 cores; with it outside, all 1,000 are.
@@ -19,7 +19,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import type { ModelEntry } from '../../src/config/model-catalog.js';
 import type { UsageReportDto } from '../../src/usage/dto/usage-report.dto.js';
-import type { Behaviour, StreamStats } from '../simulator/provider-simulator.js';
+import type { Behaviour, StreamStats } from '../support/simulator/provider-simulator.js';
 import { stopChild } from '../support/processes.js';
 import type {
   CohortResult,
@@ -188,7 +188,7 @@ class ChildChannel {
   }
 }
 
-/** The provider simulator's child process (test/simulator/simulator-process.ts). */
+/** The provider simulator's child process (test/support/simulator/simulator-process.ts). */
 export class SimulatorProcess {
   private constructor(
     private readonly channel: ChildChannel,
@@ -199,7 +199,7 @@ export class SimulatorProcess {
   static async start(): Promise<SimulatorProcess> {
     const { channel, ready } = await ChildChannel.start<{ groqBaseUrl: string; cerebrasBaseUrl: string }>(
       'the simulator process',
-      join(ROOT, 'test', 'simulator', 'simulator-process.ts'),
+      join(ROOT, 'test', 'support', 'simulator', 'simulator-process.ts'),
       'sim:ready',
     );
     return new SimulatorProcess(channel, ready.groqBaseUrl, ready.cerebrasBaseUrl);

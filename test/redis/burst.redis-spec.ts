@@ -3,7 +3,7 @@
 // failure modes, and no replica mistakes its own event-loop lag for a Redis outage.
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ModelLimits } from '../../src/config/model-catalog.js';
-import { ProviderSimulator } from '../simulator/provider-simulator.js';
+import { ProviderSimulator } from '../support/simulator/provider-simulator.js';
 import { untilFreshMinute } from '../support/gateway-client.js';
 import { hello, model, postChat } from '../support/gateway-harness.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';

@@ -4,7 +4,7 @@
 // the same REDIS_REPLICA_ID releases what its previous run left in flight.
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { ModelLimits } from '../../src/config/model-catalog.js';
-import { ProviderSimulator } from '../simulator/provider-simulator.js';
+import { ProviderSimulator } from '../support/simulator/provider-simulator.js';
 import { eventually } from '../support/gateway-client.js';
 import { hello, model, postChat } from '../support/gateway-harness.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';

@@ -2,7 +2,7 @@
 // through a Sentinel, or the slot's owner in a three-node cluster, and share one set of limits.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelLimits } from '../../src/config/model-catalog.js';
-import { ProviderSimulator } from '../simulator/provider-simulator.js';
+import { ProviderSimulator } from '../support/simulator/provider-simulator.js';
 import { eventually, freshUsageWindows, usageOf } from '../support/gateway-client.js';
 import { hello, model, postChat, startGateway, type Gateway } from '../support/gateway-harness.js';
 import { ClusterSetup, SentinelSetup } from './redis-topologies.js';

@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import type { ModelEntry } from '../../src/config/model-catalog.js';
-import { ProviderSimulator } from '../simulator/provider-simulator.js';
+import { ProviderSimulator } from './simulator/provider-simulator.js';
 import { modelEntry } from './fixtures.js';
 
 export interface Gateway {

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelEntry } from '../../src/config/model-catalog.js';
 import { afterAll, afterEach, beforeAll, onTestFailed } from 'vitest';
-import { ProviderSimulator } from '../simulator/provider-simulator.js';
+import { ProviderSimulator } from './simulator/provider-simulator.js';
 import { TEST_CEREBRAS_KEY, TEST_GROQ_KEY } from './gateway-harness.js';
 import { freePort, stopChild } from './processes.js';
 

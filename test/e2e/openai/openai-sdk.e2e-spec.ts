@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONTENT } from '../../simulator/provider-simulator.js';
+import { DEFAULT_CONTENT } from '../../support/simulator/provider-simulator.js';
 import { eventually, gatewayPerTest, getModels, getUsage, usageOf } from '../../support/gateway-client.js';
 import { model, type Gateway } from '../../support/gateway-harness.js';
 

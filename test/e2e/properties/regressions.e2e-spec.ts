@@ -1,8 +1,8 @@
 // Fixed examples of what the bad-input properties found, one per finding, so each stays fixed
 // whatever seed the properties run with.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BODY_DEPTH } from '../../src/common/http/body-shape.pipe.js';
-import type { Gateway } from '../support/gateway-harness.js';
+import { MAX_BODY_DEPTH } from '../../../src/common/http/body-shape.pipe.js';
+import type { Gateway } from '../../support/gateway-harness.js';
 import { expectAlive, expectDocumentedAnswer, send, sendBytes, startRoomyGateway, type RawResponse } from './raw-http.js';
 
 const say = [{ role: 'user', content: 'Say hello.' }];

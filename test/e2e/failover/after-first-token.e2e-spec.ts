@@ -1,9 +1,9 @@
 // Failover matrix, faults after the first token: the answer has begun, so there is no fallback
 // even with a second deployment; the client must be able to tell the answer is incomplete.
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../simulator/provider-simulator.js';
-import { freshUsageWindows, gatewayPerTest } from '../support/gateway-client.js';
-import { model } from '../support/gateway-harness.js';
+import type { ProviderName } from '../../support/simulator/provider-simulator.js';
+import { freshUsageWindows, gatewayPerTest } from '../../support/gateway-client.js';
+import { model } from '../../support/gateway-harness.js';
 import {
   ENV,
   IDLE_TIMEOUT_MS,

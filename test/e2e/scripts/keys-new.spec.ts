@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { validateAccessKeys } from '../../src/access/access-keys.loader.js';
+import { validateAccessKeys } from '../../../src/access/access-keys.loader.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 function keysNew(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/keys-new.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 15_000 });

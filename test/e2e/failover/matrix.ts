@@ -1,11 +1,11 @@
 // Shared by the failover matrix specs: the upstream faults the simulator can produce, the five
 // response modes with what a client of each sees, and checks of the tracker's state afterwards.
 import { expect } from 'vitest';
-import type { AttemptRecord } from '../../src/common/errors/gateway-errors.js';
-import { Clock } from '../../src/usage/clock.js';
-import type { Behaviour, ProviderName, RecordedRequest } from '../simulator/provider-simulator.js';
-import { eventually, getUsage, modelView } from '../support/gateway-client.js';
-import { parseSse, type Gateway } from '../support/gateway-harness.js';
+import type { AttemptRecord } from '../../../src/common/errors/gateway-errors.js';
+import { Clock } from '../../../src/usage/clock.js';
+import type { Behaviour, ProviderName, RecordedRequest } from '../../support/simulator/provider-simulator.js';
+import { eventually, getUsage, modelView } from '../../support/gateway-client.js';
+import { parseSse, type Gateway } from '../../support/gateway-harness.js';
 
 export const FIRST_TOKEN_TIMEOUT_MS = 400;
 export const IDLE_TIMEOUT_MS = 400;

@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { Gateway } from '../support/gateway-harness.js';
+import type { Gateway } from '../../support/gateway-harness.js';
 import { expectAlive, expectDocumentedAnswer, familyOf, send, sendBytes, startRoomyGateway } from './raw-http.js';
 
 let gateway: Gateway;

@@ -3,8 +3,8 @@
 // nothing is sent to a provider for a request the gateway refuses.
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BODY_DEPTH } from '../../src/common/http/body-shape.pipe.js';
-import type { Gateway } from '../support/gateway-harness.js';
+import { MAX_BODY_DEPTH } from '../../../src/common/http/body-shape.pipe.js';
+import type { Gateway } from '../../support/gateway-harness.js';
 import {
   anyJson,
   badChatField,

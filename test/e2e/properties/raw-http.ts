@@ -3,7 +3,7 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { expect } from 'vitest';
-import { model, startGateway, type Gateway } from '../support/gateway-harness.js';
+import { model, startGateway, type Gateway } from '../../support/gateway-harness.js';
 
 /** No answer within this long counts as a hang. */
 const ANSWER_TIMEOUT_MS = 10_000;

@@ -3,7 +3,7 @@
 // route's shape; over the limit is always 413 payload_too_large.
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../support/gateway-harness.js';
+import type { Gateway } from '../../support/gateway-harness.js';
 import { anyJson, invalidUtf8, mixedRequest } from './arbitraries.js';
 import { expectAlive, expectDocumentedAnswer, familyOf, send, startRoomyGateway } from './raw-http.js';
 

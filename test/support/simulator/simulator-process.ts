@@ -13,7 +13,7 @@ import { KNOWN_MODELS } from './scenarios.js';
 type Message = { id: number; op: 'sim:behaviour'; behaviour: Behaviour } | { id: number; op: 'sim:streams' | 'sim:reset-streams' };
 
 if (!process.send) {
-  console.error('test/simulator/simulator-process.ts is started by the benchmark or the load suite (it needs an IPC channel)');
+  console.error('test/support/simulator/simulator-process.ts is started by the benchmark or the load suite (it needs an IPC channel)');
   process.exit(2);
 }
 const send = process.send.bind(process);

@@ -2,11 +2,11 @@
 // the client's answer, with the documented status, error body and (for 429) Retry-After.
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import type { ModelEntry } from '../../src/config/model-catalog.js';
-import type { ProviderName } from '../simulator/provider-simulator.js';
-import type { Gateway } from '../support/gateway-harness.js';
-import { freshUsageWindows, gatewayPerTest, getModels, modelView } from '../support/gateway-client.js';
-import { model } from '../support/gateway-harness.js';
+import type { ModelEntry } from '../../../src/config/model-catalog.js';
+import type { ProviderName } from '../../support/simulator/provider-simulator.js';
+import type { Gateway } from '../../support/gateway-harness.js';
+import { freshUsageWindows, gatewayPerTest, getModels, modelView } from '../../support/gateway-client.js';
+import { model } from '../../support/gateway-harness.js';
 import {
   EARLY_FAULTS,
   ENV,

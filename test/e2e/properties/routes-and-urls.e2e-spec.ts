@@ -2,7 +2,7 @@
 // in the shape of the path's route family, and a route that exists answers whatever Accept says.
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { Gateway } from '../support/gateway-harness.js';
+import type { Gateway } from '../../support/gateway-harness.js';
 import { anyJson } from './arbitraries.js';
 import { expectAlive, expectDocumentedAnswer, familyOf, send, startRoomyGateway } from './raw-http.js';
 

@@ -1,4 +1,4 @@
-// Standalone provider simulator: `node --import tsx test/simulator/main.ts`
+// Standalone provider simulator: `node --import tsx test/support/simulator/main.ts`
 //   SIMULATOR_PORT      port to listen on (default 4010)
 //   SIMULATOR_SCENARIO  'default' or 'demo' (Groq openai/gpt-oss-120b answers 429, others stream slowly)
 import { startSimulator, type ScenarioName } from './scenarios.js';

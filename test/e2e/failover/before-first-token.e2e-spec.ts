@@ -2,9 +2,9 @@
 // in every response mode. The second deployment answers unless the fault is one that another
 // deployment cannot cure.
 import { describe, expect, it } from 'vitest';
-import type { ProviderName } from '../simulator/provider-simulator.js';
-import { freshUsageWindows, gatewayPerTest, getModels, modelView } from '../support/gateway-client.js';
-import { model } from '../support/gateway-harness.js';
+import type { ProviderName } from '../../support/simulator/provider-simulator.js';
+import { freshUsageWindows, gatewayPerTest, getModels, modelView } from '../../support/gateway-client.js';
+import { model } from '../../support/gateway-harness.js';
 import {
   EARLY_FAULTS,
   ENV,
