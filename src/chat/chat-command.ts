@@ -52,17 +52,7 @@ export interface ChatCompletion {
   usage: TokenUsage;
 }
 
-/** A failure after the answer began: sent as an SSE `error` event, never followed by `done`. */
-export class StreamInterruptedError extends Error {
-  override readonly name = 'StreamInterruptedError';
-
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { StreamInterruptedError } from '../common/errors/gateway-errors.js';
 
 /** chars/4 plus a few tokens of per-message framing: close enough to reserve against limits. */
 export function estimatePromptTokens(messages: readonly UpstreamMessage[]): number {

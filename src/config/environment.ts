@@ -18,9 +18,12 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevelName } from '../logging/gateway-log.js';
 import { parseRedisUrl, redactRedisUrl, RedisUrlError } from '../redis/redis-target.js';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 export const ROTATION_STRATEGIES = ['round-robin', 'random', 'least-used', 'priority'] as const;
 export const REDIS_FAILURE_MODES = ['open', 'closed'] as const;
 export type RedisFailureMode = (typeof REDIS_FAILURE_MODES)[number];

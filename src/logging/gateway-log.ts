@@ -2,11 +2,7 @@ import type { Writable } from 'node:stream';
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevelName = (typeof LOG_LEVELS)[number];
-export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+import type { LogFormat, LogLevelName } from '../config/environment.js';
 
 /** The injection token of the gateway's pino logger. */
 export const GATEWAY_LOG = Symbol('GATEWAY_LOG');

@@ -1,6 +1,5 @@
 import { BadRequestException, HttpException, InternalServerErrorException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { StreamInterruptedError } from '../../chat/chat-command.js';
 import {
   AccessKeyLimitedError,
   ClientGoneError,
@@ -11,6 +10,7 @@ import {
   NoModelAvailableError,
   RateLimitedError,
   RequestInvalidError,
+  StreamInterruptedError,
   UpstreamFailedError,
   UpstreamTimeoutError,
 } from './gateway-errors.js';

@@ -1,6 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { StreamInterruptedError } from '../../chat/chat-command.js';
-import { ClientGoneError, GatewayError } from './gateway-errors.js';
+import { ClientGoneError, GatewayError, StreamInterruptedError } from './gateway-errors.js';
 
 export interface ErrorResponse {
   status: number;

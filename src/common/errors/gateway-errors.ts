@@ -159,3 +159,15 @@ export class AccessKeyLimitedError extends GatewayError {
     this.headers['retry-after'] = String(retryAfterSeconds);
   }
 }
+
+/** A failure after the answer began: sent as an SSE `error` event, never followed by `done`. */
+export class StreamInterruptedError extends Error {
+  override readonly name = 'StreamInterruptedError';
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
