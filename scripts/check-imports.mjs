@@ -36,7 +36,8 @@ for (const file of sources(SRC)) {
     const to = topOf(target);
     if (to === from || !statSync(join(SRC, to), { throwIfNoEntry: false })?.isDirectory()) continue;
     const key = `${from} -> ${to}`;
-    if (!edges.has(key)) edges.set(key, `${relative(join(SRC, '..'), file)}:${text.slice(0, match.index).split('\n').length + 1}`);
+    const at = match.index + (match[0].startsWith('\n') ? 1 : 0);
+    if (!edges.has(key)) edges.set(key, `${relative(join(SRC, '..'), file)}:${text.slice(0, at).split('\n').length}`);
   }
 }
 
