@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { LimitsModule } from './redis/limits.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
 import { UsageModule } from './usage/usage.module.js';
 
@@ -23,6 +24,7 @@ export class AppModule {
       imports: [
         ExchangeHooksModule,
         GatewayConfigModule.forRoot(environment),
+        LimitsModule,
         AccessModule.forRoot(environment),
         TelemetryModule,
         LoggingModule.forRoot(log),

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import type { Environment } from '../config/environment.js';
 import { ModelCatalog } from '../config/model-catalog.js';
-import { UsageModule } from '../usage/usage.module.js';
+import { ClockModule } from '../usage/clock.module.js';
 import { AccessGuard } from './access.guard.js';
 import { AccessKeys } from './access-keys.js';
 import { loadAccessKeys } from './access-keys.loader.js';
@@ -30,7 +30,7 @@ export class AccessModule implements OnModuleInit {
       module: AccessModule,
       global: true,
       // The Clock the usage windows use, so per-key minutes and days roll with theirs.
-      imports: [UsageModule],
+      imports: [ClockModule],
       providers: [
         { provide: AccessKeys, useValue: new AccessKeys(loadAccessKeys(keysFile)) },
         ClientUsage,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { SharedLimits } from '../redis/shared-limits.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 
 /**
  * Redis, when limits are shared through it. Unreachable: still ready but degraded in
@@ -11,7 +11,7 @@ import { SharedLimits } from '../redis/shared-limits.js';
 export class RedisHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly shared: SharedLimits,
+    private readonly shared: RedisConnection,
   ) {}
 
   get configured(): boolean {

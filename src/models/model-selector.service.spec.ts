@@ -5,7 +5,7 @@ import type { Deployment } from '../config/model-catalog.js';
 import type { ModelEntry } from '../config/model-catalog.js';
 import type { ProviderAdapter } from '../providers/provider-adapter.js';
 import { ModelSelector } from './model-selector.service.js';
-import type { CandidatePlan } from '../usage/usage-tracker.service.js';
+import type { CandidatePlan } from '../usage/limit-store.js';
 import { RotationStrategy } from './strategies/rotation-strategy.js';
 import { RoundRobinStrategy } from './strategies/round-robin.strategy.js';
 

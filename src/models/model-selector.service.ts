@@ -3,7 +3,7 @@ import { ModelNotAllowedError, ModelNotFoundError, NoModelAvailableError } from 
 import type { Deployment } from '../config/model-catalog.js';
 import { allows } from './allowed-models.js';
 import { ModelCatalogService } from './model-catalog.service.js';
-import type { CandidatePlan } from '../usage/usage-tracker.service.js';
+import type { CandidatePlan } from '../usage/limit-store.js';
 import { RotationStrategy } from './strategies/rotation-strategy.js';
 
 /** Turns a request's `model` field into the ordered list of deployments to try. */

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Deployment } from '../config/model-catalog.js';
-import type { SharedOrdering } from '../models/strategies/rotation-strategy.js';
-import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
+import type {
+  AttemptOutcome,
+  CandidateOrdering as SharedOrdering,
+  ClientAdmission,
+  ClientCounts as SharedClientUsage,
+  ClientLimitName,
+  ClientLimits,
+  WindowCounts as SharedWindow,
+} from '../usage/limit-store.js';
 import { LIMIT_FIELDS, WINDOW_MS, WINDOW_NAMES, type WindowName } from '../usage/usage-window.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import {
@@ -31,7 +38,7 @@ export type SharedAdmission =
   /** `retryAt` is Infinity when the request can never fit (larger than a whole window). */
   | { admitted: false; retryAt: number; reason: string };
 
-export type { SharedOrdering };
+export type { ClientAdmission, ClientLimitName, ClientLimits, SharedClientUsage, SharedOrdering, SharedWindow };
 
 export interface SharedCandidate {
   deployment: Deployment;
@@ -56,38 +63,10 @@ export interface FirstAdmission {
   refusals: SharedRefusal[];
 }
 
-export type ClientLimitName = 'requestsPerMinute' | 'tokensPerDay';
-
-/** An access key's own limits (GATEWAY_API_KEYS). */
-export interface ClientLimits {
-  requestsPerMinute?: number;
-  tokensPerDay?: number;
-}
-
 export interface ClientBooking {
   promptTokens: number;
   completionTokens: number;
   countRequest: boolean;
-}
-
-export type ClientAdmission = { admitted: true } | { admitted: false; retryAt: number; limit: ClientLimitName };
-
-export interface SharedClientUsage {
-  minute: { start: number; end: number; requests: number };
-  day: { start: number; end: number; tokens: number };
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  rejected: number;
-}
-
-export interface SharedWindow {
-  start: number;
-  end: number;
-  requests: number;
-  reservedTokens: number;
-  promptTokens: number;
-  completionTokens: number;
 }
 
 export interface RedisLimiterOptions {

@@ -1,5 +1,5 @@
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
-import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
+import type { AttemptOutcome } from '../usage/limit-store.js';
 import type { SharedReservation } from './redis-limiter.js';
 
 /** Something that frees shared reservations: a settle, or a withdrawal of reservations in doubt. */

@@ -5,6 +5,7 @@ import type { ModelLimits } from '../config/model-catalog.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import type { UpstreamErrorKind } from '../providers/upstream-error.js';
 import type { CircuitBreakerSettings } from './circuit-breaker.js';
+import { InMemoryLimitStore } from './in-memory-limit-store.js';
 import { UsageTracker, type Reservation, type ReserveResult } from './usage-tracker.service.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -31,7 +32,7 @@ describe('UsageTracker', () => {
 
   beforeEach(() => {
     clock = new FakeClock(at('2026-03-04T10:20:30.000Z'));
-    tracker = new UsageTracker(clock);
+    tracker = new UsageTracker(clock, null, new InMemoryLimitStore(clock));
   });
 
   it('refuses for good (retryAt Infinity) a request larger than a whole token window', () => {

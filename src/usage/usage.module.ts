@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
-import { SharedLimits } from '../redis/shared-limits.js';
 import { circuitBreakerSettingsProvider } from './circuit-breaker.provider.js';
-import { Clock, SystemClock } from './clock.js';
+import { ClockModule } from './clock.module.js';
 import { UsageController } from './usage.controller.js';
 import { UsageTracker } from './usage-tracker.service.js';
 import { UsageService } from './usage.service.js';
 
+/** Routing's view of usage and GET /usage, over the LimitStore bound for the whole app (LimitsModule). */
 @Module({
+  imports: [ClockModule],
   controllers: [UsageController],
-  providers: [{ provide: Clock, useClass: SystemClock }, circuitBreakerSettingsProvider, SharedLimits, UsageTracker, UsageService],
-  exports: [UsageTracker, Clock, SharedLimits],
+  providers: [circuitBreakerSettingsProvider, UsageTracker, UsageService],
+  exports: [UsageTracker, ClockModule],
 })
 export class UsageModule {}

@@ -1,21 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ClientUsage, type ClientUsageSnapshot } from '../access/client-usage.js';
 import { ModelCatalog } from '../config/model-catalog.js';
-import { SharedLimits } from '../redis/shared-limits.js';
-import { Clock } from './clock.js';
 import type { ClientUsageDto, GroupUsageDto, ModelUsageDto, UsageCountersDto, UsageReportDto, WindowUsageDto } from './dto/usage-report.dto.js';
-import { UsageTracker, emptyCounters } from './usage-tracker.service.js';
+import { emptyCounters, LimitStore, type WindowCounts } from './limit-store.js';
+import { UsageTracker } from './usage-tracker.service.js';
 import { LIMIT_FIELDS, type WindowName } from './usage-window.js';
-
-/** What a window holds, from this process or from Redis. */
-interface WindowCounts {
-  start: number;
-  end: number;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  reservedTokens: number;
-}
 
 /** Builds the report of GET /usage. */
 @Injectable()
@@ -23,18 +12,14 @@ export class UsageService {
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly tracker: UsageTracker,
-    private readonly shared: SharedLimits,
-    private readonly clock: Clock,
+    private readonly store: LimitStore,
     private readonly clients: ClientUsage,
   ) {}
 
   /** With REDIS_URL, windows and totals are those every replica shares; else this process's own. */
   async report(): Promise<UsageReportDto> {
-    const now = this.clock.now();
     const models = await Promise.all(this.catalog.deployments.map(async (deployment): Promise<ModelUsageDto> => {
-      const shared = this.tracker.sharing ? await this.shared.usage(deployment.key, now) : undefined;
-      const windows: Record<WindowName, WindowCounts> = shared?.windows ?? this.tracker.windows(deployment.key);
-      const totals = shared ? { ...shared.totals, inFlight: shared.inFlight } : this.tracker.counters(deployment.key);
+      const { windows, totals } = await this.store.deploymentUsage(deployment.key);
       const view = (name: WindowName): WindowUsageDto =>
         windowView(windows[name], deployment.limits[LIMIT_FIELDS[name].requests], deployment.limits[LIMIT_FIELDS[name].tokens]);
       return {

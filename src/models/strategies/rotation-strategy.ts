@@ -1,6 +1,5 @@
 import type { Deployment } from '../../config/model-catalog.js';
-
-export type SharedOrdering = 'given' | 'round-robin' | 'least-used';
+import type { CandidateOrdering } from '../../usage/limit-store.js';
 
 /**
  * Orders the candidate deployments for one request: the first is tried first, the rest are the
@@ -13,6 +12,6 @@ export abstract class RotationStrategy {
    * How Redis orders the candidates when replicas share state (REDIS_URL): from the shared
    * round-robin cursor or least-used counts, or as `order()` gave them (state-free strategies).
    */
-  readonly sharedOrdering: SharedOrdering = 'given';
+  readonly sharedOrdering: CandidateOrdering = 'given';
   abstract order(candidates: readonly Deployment[]): Deployment[];
 }

@@ -5,23 +5,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { ConfigService } from '@nestjs/config';
 import type { Cluster, Redis } from 'ioredis';
 import type { Environment, RedisFailureMode } from '../config/environment.js';
-import type { Deployment } from '../config/model-catalog.js';
-import type { AttemptOutcome } from '../usage/usage-tracker.service.js';
-import type { WindowName } from '../usage/usage-window.js';
-import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
-import {
-  RedisLimiter,
-  ReservationInDoubtError,
-  type ClientAdmission,
-  type ClientBooking,
-  type ClientLimits,
-  type FirstAdmission,
-  type SharedClientUsage,
-  type SharedCandidate,
-  type SharedOrdering,
-  type SharedReservation,
-  type SharedWindow,
-} from './redis-limiter.js';
+import { RedisLimiter } from './redis-limiter.js';
 import { connectRedis, parseRedisUrl } from './redis-target.js';
 import { RedisTimeoutError, withinDeadline, type DeadlineOptions } from './round-trip-deadline.js';
 import { UnsentReleases, type Release } from './unsent-releases.js';
@@ -35,35 +19,28 @@ const HARD_LIMIT_FACTOR = 8;
 /** Settles kept while Redis is down; a longer outage leaves the rest to their leases. */
 const UNSENT_RELEASES_KEPT = 10_000;
 
-/** What a shared check said; `unreachable` leaves the decision to REDIS_FAILURE_MODE. */
-export type SharedAdmissionResult =
-  | { kind: 'admitted'; reservation: SharedReservation }
-  | { kind: 'refused'; retryAt: number; reason: string }
-  | { kind: 'unreachable' };
-
-/** Totals across replicas, as booked in Redis. */
-export type SharedTotals = Awaited<ReturnType<RedisLimiter['totals']>>;
-
 /**
- * The limits every replica shares when REDIS_URL is set: the connection, its health, and what a
- * request does when Redis cannot be reached. Commands fail fast instead of queueing while the
- * connection is down; a command Redis does not answer within REDIS_TIMEOUT_MS of its own time
+ * The connection to the Redis every replica shares its limits through (REDIS_URL): its health,
+ * commands run within a deadline, and settles kept while it cannot be reached. Commands fail
+ * fast instead of queueing while the connection is down; a command Redis does not answer within REDIS_TIMEOUT_MS of its own time
  * (see `withinDeadline`: this process's lag does not count) fails too; the client reconnects by
  * itself. Without REDIS_URL nothing here connects and `enabled` is false.
  */
 @Injectable()
-export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
+export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   readonly enabled: boolean;
   readonly failureMode: RedisFailureMode;
   private readonly logger = new Logger('SharedLimits');
   private readonly client: Redis | Cluster | null;
-  private readonly limiter: RedisLimiter | null;
+  /** The scripts and keys of the shared limits; null without REDIS_URL. */
+  readonly limiter: RedisLimiter | null;
   private readonly deadline: DeadlineOptions;
   private outage = false;
   /** While the connection is being made: one wait for it shared by every request. */
   private readyWait: Promise<unknown> | undefined;
   private readonly unsent = new UnsentReleases(UNSENT_RELEASES_KEPT);
   private replaying = false;
+  private readonly availabilityListeners: Array<(reachable: boolean) => void> = [];
 
   constructor(config: ConfigService<Environment, true>) {
     const url = config.get('REDIS_URL', { infer: true });
@@ -118,99 +95,9 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
     return this.client?.status === 'ready';
   }
 
-  async reserve(deployment: Deployment, tokens: number, now: number): Promise<SharedAdmissionResult> {
-    const result = await this.reserveFirst([{ deployment, tokens, eligible: true }], 'given', 1, now);
-    if (result === undefined) return { kind: 'unreachable' };
-    if (result.admitted) return { kind: 'admitted', reservation: result.admitted.reservation };
-    const [refusal] = result.refusals;
-    return { kind: 'refused', retryAt: refusal!.retryAt, reason: refusal!.reason };
-  }
-
-  /**
-   * Orders the candidates and reserves the first with room; undefined when Redis cannot be reached.
-   * A reservation Redis made after the deadline gave up on it is withdrawn: the request went on
-   * without it.
-   */
-  async reserveFirst(candidates: SharedCandidate[], ordering: SharedOrdering, considered: number, now: number): Promise<FirstAdmission | undefined> {
-    return this.attempt(
-      async () => {
-        try {
-          return await this.limiter!.reserveFirst(candidates, ordering, considered, now);
-        } catch (error) {
-          if (error instanceof ReservationInDoubtError) this.release({ kind: 'withdraw', reservations: error.pending });
-          throw error;
-        }
-      },
-      (late) => {
-        late.then(
-          (result) => {
-            if (result.admitted) this.release({ kind: 'withdraw', reservations: [result.admitted.reservation] });
-          },
-          () => undefined,
-        );
-      },
-    );
-  }
-
-  /**
-   * Books the outcome, and the provider's newest report of its limits when there is one to share.
-   * A settle Redis did not get is sent again once it is back.
-   */
-  settle(
-    reservation: SharedReservation,
-    outcome: AttemptOutcome,
-    usage: { promptTokens: number; completionTokens: number } | undefined,
-    now: number,
-    providerReport?: RateLimitSnapshot,
-  ): void {
-    this.release({ kind: 'settle', reservation, outcome, usage, now, providerReport });
-  }
-
-  coolDown(deploymentKey: string, until: number, now: number, reason?: string): void {
-    void this.attempt(() => this.limiter!.coolDown(deploymentKey, until, now, reason));
-  }
-
-  increment(deploymentKey: string, counter: 'fallbacks' | 'limited'): void {
-    void this.attempt(() => this.limiter!.increment(deploymentKey, counter));
-  }
-
-  /** The deployment's windows and totals across replicas; undefined when Redis cannot be reached. */
-  async usage(
-    deploymentKey: string,
-    now: number,
-  ): Promise<{ windows: Record<WindowName, SharedWindow>; totals: SharedTotals; inFlight: number } | undefined> {
-    return this.attempt(async () => {
-      const [windows, totals, inFlight] = await Promise.all([
-        this.limiter!.windows(deploymentKey, now),
-        this.limiter!.totals(deploymentKey),
-        this.limiter!.inFlight(deploymentKey, now),
-      ]);
-      return { windows, totals, inFlight };
-    });
-  }
-
-  /** The cooldown and the newest provider report any replica learned; undefined when Redis cannot be reached. */
-  async routingState(deploymentKey: string, now: number): Promise<{ cooldownUntil: number | null; providerReport: RateLimitSnapshot | null } | undefined> {
-    return this.attempt(async () => {
-      const [cooldownUntil, providerReport] = await Promise.all([
-        this.limiter!.cooldownUntil(deploymentKey, now),
-        this.limiter!.providerReport(deploymentKey),
-      ]);
-      return { cooldownUntil, providerReport };
-    });
-  }
-
-  /** An access key's own limits across replicas; undefined when Redis cannot be reached. */
-  async clientAdmit(name: string, limits: ClientLimits, now: number): Promise<ClientAdmission | undefined> {
-    return this.attempt(() => this.limiter!.clientAdmit(name, limits, now));
-  }
-
-  clientBook(name: string, usage: ClientBooking, now: number): void {
-    void this.attempt(() => this.limiter!.clientBook(name, usage, now));
-  }
-
-  async clientUsage(name: string, now: number): Promise<SharedClientUsage | undefined> {
-    return this.attempt(() => this.limiter!.clientUsage(name, now));
+  /** Told when an outage starts (once per outage) and when it ends. */
+  onAvailability(listener: (reachable: boolean) => void): void {
+    this.availabilityListeners.push(listener);
   }
 
   /** For readiness: answers within the command timeout or not at all. */
@@ -227,7 +114,7 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
    * Runs a command within the deadline; undefined (and an outage) when Redis cannot answer.
    * `abandoned` gets the command when the deadline gave up on it, which Redis may still run.
    */
-  private async attempt<T>(command: () => Promise<T>, abandoned?: (late: Promise<T>) => void): Promise<T | undefined> {
+  async attempt<T>(command: () => Promise<T>, abandoned?: (late: Promise<T>) => void): Promise<T | undefined> {
     if (!this.client) return undefined;
     if (this.client.status !== 'ready' && !(await this.connecting())) {
       this.markOutage();
@@ -263,7 +150,7 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Sends a release now, or keeps it for when Redis is back if it cannot be sent or answered. */
-  private release(release: Release): void {
+  release(release: Release): void {
     if (this.client!.status !== 'ready') {
       this.markOutage();
       this.unsent.add(release);
@@ -314,16 +201,14 @@ export class SharedLimits implements OnModuleInit, OnApplicationShutdown {
   private markRecovered(): void {
     this.outage = false;
     this.logger.log('Redis is reachable again: limits are shared across replicas once more');
+    for (const listener of this.availabilityListeners) listener(true);
     void this.replay();
   }
 
+  /** What an outage means for requests is the limit store's to say (and log). */
   private markOutage(): void {
     if (this.outage) return;
     this.outage = true;
-    this.logger.warn(
-      this.failureMode === 'open'
-        ? 'Redis is unreachable: serving with this replica’s own limits until it is back (REDIS_FAILURE_MODE=open)'
-        : 'Redis is unreachable: chat requests are refused with 503 until it is back (REDIS_FAILURE_MODE=closed)',
-    );
+    for (const listener of this.availabilityListeners) listener(false);
   }
 }
