@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import type { Environment } from '../config/environment.js';
 import { ModelCatalog } from '../config/model-catalog.js';
+import { ClientUsageReport } from '../usage/client-usage-report.js';
 import { ClockModule } from '../usage/clock.module.js';
 import { AccessGuard } from './access.guard.js';
 import { AccessKeys } from './access-keys.js';
@@ -11,7 +12,8 @@ import { ClientUsage } from './client-usage.js';
 
 /**
  * Client access keys (GATEWAY_API_KEYS): the guard in front of every route, and each key's
- * limits and usage. Global, so GET /usage can report per key without a module cycle.
+ * limits and usage. Global: it provides the ClientUsageReport that GET /usage (usage/) reads
+ * through its port, without usage/ importing access/.
  */
 @Module({})
 export class AccessModule implements OnModuleInit {
@@ -34,9 +36,10 @@ export class AccessModule implements OnModuleInit {
       providers: [
         { provide: AccessKeys, useValue: new AccessKeys(loadAccessKeys(keysFile)) },
         ClientUsage,
+        { provide: ClientUsageReport, useExisting: ClientUsage },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
-      exports: [AccessKeys, ClientUsage],
+      exports: [AccessKeys, ClientUsage, ClientUsageReport],
     };
   }
 

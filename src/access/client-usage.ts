@@ -1,23 +1,11 @@
 import { Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { AccessKeyLimitedError } from '../common/errors/gateway-errors.js';
 import { ChatTelemetry, type ChatRequestSummary } from '../telemetry/chat-telemetry.js';
+import { ClientUsageReport, type ClientUsageSnapshot } from '../usage/client-usage-report.js';
 import { Clock } from '../usage/clock.js';
 import { InMemoryLimitStore } from '../usage/in-memory-limit-store.js';
 import { LimitStore } from '../usage/limit-store.js';
-import type { AccessKeyLimits } from './access-key.js';
 import { AccessKeys, type AccessKey } from './access-keys.js';
-
-/** One key's usage as GET /usage reports it; times in epoch ms. */
-export interface ClientUsageSnapshot {
-  name: string;
-  limits: Readonly<AccessKeyLimits>;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  rejected: number;
-  minute: { start: number; end: number; requests: number };
-  day: { start: number; end: number; tokens: number };
-}
 
 /**
  * Each access key's own limits and usage, counted in the LimitStore: chat requests per fixed UTC
@@ -26,7 +14,7 @@ export interface ClientUsageSnapshot {
  * next request is then refused until the day ends.
  */
 @Injectable()
-export class ClientUsage implements OnModuleInit {
+export class ClientUsage implements ClientUsageReport, OnModuleInit {
   private readonly store: LimitStore;
   private readonly byName: ReadonlyMap<string, AccessKey>;
 

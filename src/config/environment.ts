@@ -18,7 +18,7 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { parseRedisUrl, redactRedisUrl, RedisUrlError } from '../redis/redis-target.js';
+import { parseRedisUrl, redactRedisUrl, RedisUrlError } from './redis-url.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];

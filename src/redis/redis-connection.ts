@@ -6,7 +6,8 @@ import { ConfigService } from '@nestjs/config';
 import type { Cluster, Redis } from 'ioredis';
 import type { Environment, RedisFailureMode } from '../config/environment.js';
 import { RedisLimiter } from './redis-limiter.js';
-import { connectRedis, parseRedisUrl } from './redis-target.js';
+import { parseRedisUrl } from '../config/redis-url.js';
+import { connectRedis } from './redis-target.js';
 import { RedisTimeoutError, withinDeadline, type DeadlineOptions } from './round-trip-deadline.js';
 import { UnsentReleases, type Release } from './unsent-releases.js';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ClientUsage, type ClientUsageSnapshot } from '../access/client-usage.js';
 import { ModelCatalog } from '../config/model-catalog.js';
+import { ClientUsageReport, type ClientUsageSnapshot } from './client-usage-report.js';
 import type { ClientUsageDto, GroupUsageDto, ModelUsageDto, UsageCountersDto, UsageReportDto, WindowUsageDto } from './dto/usage-report.dto.js';
 import { emptyCounters, LimitStore, type WindowCounts } from './limit-store.js';
 import { UsageTracker } from './usage-tracker.service.js';
@@ -13,7 +13,7 @@ export class UsageService {
     private readonly catalog: ModelCatalog,
     private readonly tracker: UsageTracker,
     private readonly store: LimitStore,
-    private readonly clients: ClientUsage,
+    private readonly clients: ClientUsageReport,
   ) {}
 
   /** With REDIS_URL, windows and totals are those every replica shares; else this process's own. */

@@ -1,14 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ConfiguredLimitsDto } from '../../usage/dto/usage-report.dto.js';
 import type { CircuitState } from '../../usage/circuit-breaker.js';
-
-export class ConfiguredLimitsDto {
-  requestsPerMinute: number;
-  requestsPerHour?: number;
-  requestsPerDay: number;
-  tokensPerMinute: number;
-  tokensPerHour?: number;
-  tokensPerDay: number;
-}
 
 export class ProviderRateLimitWindowDto {
   @ApiProperty({ enum: ['requests', 'tokens'] })

@@ -1,4 +1,12 @@
-import { ConfiguredLimitsDto } from '../../models/dto/model-view.dto.js';
+/** A deployment's configured limits, as the catalog gives them. */
+export class ConfiguredLimitsDto {
+  requestsPerMinute: number;
+  requestsPerHour?: number;
+  requestsPerDay: number;
+  tokensPerMinute: number;
+  tokensPerHour?: number;
+  tokensPerDay: number;
+}
 
 export class WindowUsageDto {
   /** When this window started (ISO 8601; windows are aligned to UTC). */

@@ -26,6 +26,12 @@ function check(files: Record<string, string>): { status: number | null; output: 
 }
 
 describe('check-imports', () => {
+  it('passes the gateway’s own src/', () => {
+    const result = spawnSync(process.execPath, [SCRIPT], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
   it('passes a tree whose imports point one way', () => {
     expect(
       check({

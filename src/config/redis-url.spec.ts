@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRedisUrl, redactRedisUrl } from './redis-target.js';
+import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
 
 describe('parseRedisUrl', () => {
   it('passes redis:// and rediss:// URLs through to the client as they are', () => {
