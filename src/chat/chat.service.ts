@@ -16,13 +16,12 @@ import {
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
-import { ModelCatalogService } from '../models/model-catalog.service.js';
 import { ModelSelector } from '../models/model-selector.service.js';
 import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
-import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/upstream-error.js';
 import { Clock } from '../usage/clock.js';
+import { FailureLearning } from '../usage/failure-learning.js';
 import { ChatTelemetry, type ChatOutcome, type ChatRequestContext, type ChatRequestSummary } from '../telemetry/chat-telemetry.js';
 import { UsageTracker, type AttemptOutcome, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
 import {
@@ -77,9 +76,9 @@ export class ChatService {
   constructor(
     config: ConfigService<Environment, true>,
     private readonly selector: ModelSelector,
-    private readonly catalog: ModelCatalogService,
     private readonly providers: ProviderRegistry,
     private readonly tracker: UsageTracker,
+    private readonly learning: FailureLearning,
     private readonly clock: Clock,
     private readonly telemetry: ChatTelemetry,
     private readonly lifecycle: Lifecycle,
@@ -163,7 +162,7 @@ export class ChatService {
         }
         const failure = error as UpstreamError;
         // Learned first, so the provider's report travels with the settle to the other replicas.
-        this.learnFrom(deployment, failure);
+        this.learning.learn(deployment, failure);
         this.tracker.settle(reservation, 'failed', undefined, failure.kind);
         this.telemetry.emit('upstreamFailed', deployment, failure.kind);
         attempts.push({ model: deployment.id, provider: deployment.provider, error: failure.kind });
@@ -238,7 +237,7 @@ export class ChatService {
         },
         controller.signal,
       );
-      if (stream.rateLimit) this.recordProviderReport(deployment, stream.rateLimit);
+      if (stream.rateLimit) this.learning.recordProviderReport(deployment, stream.rateLimit);
       const iterator = stream.batches[Symbol.asyncIterator]();
       const buffered: UpstreamChunk[][] = [];
       let ended = false;
@@ -355,11 +354,6 @@ export class ChatService {
     return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
   }
 
-  private recordProviderReport(deployment: Deployment, report: RateLimitSnapshot): void {
-    this.tracker.recordProviderRateLimit(deployment.key, report);
-    this.telemetry.emit('providerReported', deployment, report);
-  }
-
   /** Reports the request's end, once. */
   private finish(record: RequestRecord, outcome: ChatOutcome, errorCode: string | null, answered?: Deployment, usage?: TokenUsage): void {
     const summary: ChatRequestSummary = {
@@ -375,22 +369,6 @@ export class ChatService {
       errorCode,
     };
     this.telemetry.emit('requestFinished', summary);
-  }
-
-  /** What a failure teaches about the deployment. */
-  private learnFrom(deployment: Deployment, failure: UpstreamError): void {
-    if (failure.details.rateLimit) this.recordProviderReport(deployment, failure.details.rateLimit);
-    if (failure.kind === 'rate_limited') {
-      this.tracker.coolDown(deployment.key, failure.details.retryAfterMs ?? this.defaultCooldownMs);
-    } else if (failure.kind === 'model_unavailable') {
-      this.tracker.markUnavailable(deployment.key, `${failure.message}; skipped until restart`);
-    } else if (failure.kind === 'auth') {
-      // The key is the provider's, not the model's: none of that provider's deployments can use it.
-      for (const sibling of this.catalog.deployments) {
-        if (sibling.provider !== deployment.provider) continue;
-        this.tracker.markUnavailable(sibling.key, `${deployment.provider} rejected the API key; skipped until restart`);
-      }
-    }
   }
 
   private exhausted(attempts: AttemptRecord[], failures: UpstreamError[], blocked: Refusal[]): Error {
