@@ -15,12 +15,12 @@ import type { Deployment } from '../config/model-catalog.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
 import { ModelSelector } from '../models/model-selector.service.js';
 import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
-import { ProviderRegistry } from '../providers/provider-registry.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/upstream-error.js';
 import { Clock } from '../usage/clock.js';
 import { FailureLearning } from '../usage/failure-learning.js';
 import { ChatTelemetry, type ChatOutcome, type ChatRequestContext, type ChatRequestSummary } from '../telemetry/chat-telemetry.js';
 import { UsageTracker, type AttemptOutcome, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
+import { AttemptOpener, type OpenedAttempt } from './attempt-opener.js';
 import {
   StreamInterruptedError,
   estimatePromptTokens,
@@ -30,24 +30,6 @@ import {
   type ChatSession,
 } from './chat-command.js';
 import { chooseFinalError } from './final-error.js';
-
-/** One try of one deployment, admitted by the tracker. */
-interface Attempt {
-  deployment: Deployment;
-  reservation: Reservation;
-  promptTokens: number;
-  maxCompletionTokens: number;
-}
-
-/** An attempt whose first token has arrived, with what was read so far. */
-interface OpenedAttempt extends Attempt {
-  controller: AbortController;
-  iterator: AsyncIterator<UpstreamChunk[]>;
-  /** The batches read while waiting for the first token. */
-  buffered: UpstreamChunk[][];
-  ended: boolean;
-  detachClient: () => void;
-}
 
 /** What is known of a request while it is served, for its summary. */
 interface RequestRecord {
@@ -65,7 +47,6 @@ interface RequestRecord {
 @Injectable()
 export class ChatService {
   private readonly autoFallback: boolean;
-  private readonly firstTokenTimeoutMs: number;
   private readonly idleTimeoutMs: number;
   private readonly defaultCooldownMs: number;
   private readonly maxMessages: number;
@@ -74,15 +55,14 @@ export class ChatService {
   constructor(
     config: ConfigService<Environment, true>,
     private readonly selector: ModelSelector,
-    private readonly providers: ProviderRegistry,
     private readonly tracker: UsageTracker,
     private readonly learning: FailureLearning,
+    private readonly opener: AttemptOpener,
     private readonly clock: Clock,
     private readonly telemetry: ChatTelemetry,
     private readonly lifecycle: Lifecycle,
   ) {
     this.autoFallback = config.get('AUTO_FALLBACK', { infer: true });
-    this.firstTokenTimeoutMs = config.get('UPSTREAM_FIRST_TOKEN_TIMEOUT_MS', { infer: true });
     this.idleTimeoutMs = config.get('UPSTREAM_IDLE_TIMEOUT_MS', { infer: true });
     this.defaultCooldownMs = config.get('DEFAULT_COOLDOWN_MS', { infer: true });
     this.maxMessages = config.get('MAX_MESSAGES', { infer: true });
@@ -149,7 +129,7 @@ export class ChatService {
       try {
         const attempt = { deployment, reservation, promptTokens, maxCompletionTokens: maxCompletionTokensFor(deployment) };
         record.attempts += 1;
-        const opened = await this.open(attempt, command, signal);
+        const opened = await this.opener.open(attempt, command, signal);
         record.firstTokenAt = performance.now();
         const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts };
         return { meta, deployment, events: this.relay(opened, signal, record) };
@@ -198,68 +178,6 @@ export class ChatService {
       fields.push({ field: 'messages', errors: [`total content must be at most ${this.maxInputChars} characters`] });
     }
     if (fields.length > 0) throw new RequestInvalidError('The request is too large.', { fields });
-  }
-
-  /** Sends one attempt and waits for its first token, under the first-token timer. */
-  private async open(attempt: Attempt, command: ChatCommand, clientSignal: AbortSignal): Promise<OpenedAttempt> {
-    const { deployment, maxCompletionTokens } = attempt;
-    const adapter = this.providers.get(deployment.provider)!;
-    // A fresh controller per attempt: the SDKs leave listeners on the signals they are given.
-    const controller = new AbortController();
-    const onClientGone = () => controller.abort();
-    clientSignal.addEventListener('abort', onClientGone, { once: true });
-    // The end of a shutdown's grace period cuts the attempt off like a client going away.
-    this.lifecycle.interrupted.addEventListener('abort', onClientGone, { once: true });
-    const detachClient = () => {
-      clientSignal.removeEventListener('abort', onClientGone);
-      this.lifecycle.interrupted.removeEventListener('abort', onClientGone);
-    };
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.firstTokenTimeoutMs);
-
-    try {
-      const stream = await adapter.openStream(
-        {
-          model: deployment.id,
-          messages: command.messages,
-          temperature: command.temperature ?? deployment.defaults.temperature,
-          topP: command.topP ?? deployment.defaults.topP,
-          maxCompletionTokens,
-          stop: command.stop,
-          seed: command.seed,
-          user: command.user,
-          responseFormat: command.responseFormat,
-        },
-        controller.signal,
-      );
-      if (stream.rateLimit) this.learning.recordProviderReport(deployment, stream.rateLimit);
-      const iterator = stream.batches[Symbol.asyncIterator]();
-      const buffered: UpstreamChunk[][] = [];
-      let ended = false;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) {
-          ended = true;
-          break;
-        }
-        buffered.push(next.value);
-        if (next.value.some((chunk) => chunk.content || chunk.reasoning || chunk.finishReason)) break;
-      }
-      return { ...attempt, controller, iterator, buffered, ended, detachClient };
-    } catch (error) {
-      controller.abort();
-      detachClient();
-      if (clientSignal.aborted) throw new ClientGoneError();
-      if (timedOut) {
-        throw new UpstreamError('timeout', `${deployment.provider} sent no token within ${this.firstTokenTimeoutMs} ms`);
-      }
-      throw error instanceof UpstreamError ? error : new UpstreamError('connection', `${deployment.provider} failed`);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Relays an opened stream to the caller and settles its reservation however it ends. */
