@@ -6,11 +6,12 @@ import { AttemptOpener } from './attempt-opener.js';
 import { ChatResponseWriter } from './chat-response.writer.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
+import { StreamRelay } from './stream-relay.js';
 
 @Module({
   imports: [ModelsModule, ProvidersModule, UsageModule],
   controllers: [ChatController],
-  providers: [ChatService, AttemptOpener, ChatResponseWriter],
+  providers: [ChatService, AttemptOpener, StreamRelay, ChatResponseWriter],
   exports: [ChatService],
 })
 export class ChatModule {}

@@ -1,53 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import {
-  ClientGoneError,
-  GatewayError,
-  RequestInvalidError,
-  ShuttingDownError,
-  UpstreamFailedError,
-  UpstreamTimeoutError,
-  type AttemptRecord,
-} from '../common/errors/gateway-errors.js';
+import { ClientGoneError, GatewayError, RequestInvalidError, ShuttingDownError, UpstreamFailedError, UpstreamTimeoutError, type AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
 import { ModelSelector } from '../models/model-selector.service.js';
-import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
-import { UpstreamError, type UpstreamErrorKind } from '../providers/upstream-error.js';
+import type { UpstreamError } from '../providers/upstream-error.js';
+import { ChatTelemetry, type ChatOutcome } from '../telemetry/chat-telemetry.js';
 import { Clock } from '../usage/clock.js';
 import { FailureLearning } from '../usage/failure-learning.js';
-import { ChatTelemetry, type ChatOutcome, type ChatRequestContext, type ChatRequestSummary } from '../telemetry/chat-telemetry.js';
-import { UsageTracker, type AttemptOutcome, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
-import { AttemptOpener, type OpenedAttempt } from './attempt-opener.js';
-import {
-  StreamInterruptedError,
-  estimatePromptTokens,
-  type ChatCommand,
-  type ChatCompletion,
-  type ChatEvent,
-  type ChatSession,
-} from './chat-command.js';
+import { UsageTracker, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
+import { AttemptOpener } from './attempt-opener.js';
+import { StreamInterruptedError, estimatePromptTokens, type ChatCommand, type ChatCompletion, type ChatSession } from './chat-command.js';
 import { chooseFinalError } from './final-error.js';
-
-/** What is known of a request while it is served, for its summary. */
-interface RequestRecord {
-  context: ChatRequestContext;
-  requestedModel: string | null;
-  startedAt: number;
-  attempts: number;
-  firstTokenAt: number | null;
-}
+import { requestSummary, type RequestRecord } from './request-record.js';
+import { StreamRelay } from './stream-relay.js';
 
 /**
- * Picks deployments, enforces limits, fails over until the first token, then relays the stream
- * and books its usage. Throws domain errors; knows nothing of HTTP.
+ * Picks deployments, enforces limits, fails over until the first token, then hands the stream to
+ * the relay, which books its usage. Throws domain errors; knows nothing of HTTP.
  */
 @Injectable()
 export class ChatService {
   private readonly autoFallback: boolean;
-  private readonly idleTimeoutMs: number;
   private readonly defaultCooldownMs: number;
   private readonly maxMessages: number;
   private readonly maxInputChars: number;
@@ -58,12 +34,12 @@ export class ChatService {
     private readonly tracker: UsageTracker,
     private readonly learning: FailureLearning,
     private readonly opener: AttemptOpener,
+    private readonly relay: StreamRelay,
     private readonly clock: Clock,
     private readonly telemetry: ChatTelemetry,
     private readonly lifecycle: Lifecycle,
   ) {
     this.autoFallback = config.get('AUTO_FALLBACK', { infer: true });
-    this.idleTimeoutMs = config.get('UPSTREAM_IDLE_TIMEOUT_MS', { infer: true });
     this.defaultCooldownMs = config.get('DEFAULT_COOLDOWN_MS', { infer: true });
     this.maxMessages = config.get('MAX_MESSAGES', { infer: true });
     this.maxInputChars = config.get('MAX_INPUT_CHARS', { infer: true });
@@ -84,7 +60,7 @@ export class ChatService {
       // From here on the relay reports the request; until here, this is its end.
       const outcome: ChatOutcome =
         error instanceof ClientGoneError ? 'cancelled' : error instanceof UpstreamFailedError || error instanceof UpstreamTimeoutError ? 'failed' : 'rejected';
-      this.finish(record, outcome, error instanceof GatewayError ? error.code : null);
+      this.telemetry.emit('requestFinished', requestSummary(record, outcome, error instanceof GatewayError ? error.code : null));
       throw error;
     }
   }
@@ -132,7 +108,7 @@ export class ChatService {
         const opened = await this.opener.open(attempt, command, signal);
         record.firstTokenAt = performance.now();
         const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts };
-        return { meta, deployment, events: this.relay(opened, signal, record) };
+        return { meta, deployment, events: this.relay.relay(opened, signal, record) };
       } catch (error) {
         if (error instanceof ClientGoneError || this.lifecycle.interrupted.aborted) {
           this.tracker.settle(reservation, 'cancelled');
@@ -178,112 +154,5 @@ export class ChatService {
       fields.push({ field: 'messages', errors: [`total content must be at most ${this.maxInputChars} characters`] });
     }
     if (fields.length > 0) throw new RequestInvalidError('The request is too large.', { fields });
-  }
-
-  /** Relays an opened stream to the caller and settles its reservation however it ends. */
-  private async *relay(opened: OpenedAttempt, clientSignal: AbortSignal, record: RequestRecord): AsyncGenerator<ChatEvent[]> {
-    const { deployment, controller, iterator } = opened;
-    this.telemetry.emit('streamStarted', deployment);
-    let interruption: string | null = null;
-    let usage: TokenUsage | undefined;
-    let finishReason = 'stop';
-    let deliveredCharacters = 0;
-    let outcome: AttemptOutcome = 'cancelled';
-    let failure: UpstreamErrorKind | undefined;
-    let stalled = false;
-    // The idle timer measures the provider only: while the relay is suspended at `yield`, the
-    // writer is waiting for a slow client, which is the client's fault (CLIENT_WRITE_TIMEOUT_MS
-    // bounds that), not a stalled upstream. A tick that lands then is ignored; the next read
-    // re-arms the timer in full.
-    let awaitingUpstream = false;
-    const idleTimer = setTimeout(() => {
-      if (!awaitingUpstream) return;
-      stalled = true;
-      controller.abort();
-    }, this.idleTimeoutMs);
-
-    const deltas = (batch: UpstreamChunk[]): ChatEvent[] => {
-      const events: ChatEvent[] = [];
-      for (const chunk of batch) {
-        if (chunk.usage) usage = chunk.usage;
-        if (chunk.finishReason) finishReason = chunk.finishReason;
-        if (chunk.content) {
-          deliveredCharacters += chunk.content.length;
-          events.push({ type: 'delta', content: chunk.content });
-        }
-      }
-      return events;
-    };
-
-    try {
-      let pending: ChatEvent[] = opened.buffered.flatMap(deltas);
-      let ended = opened.ended;
-      while (!ended) {
-        if (pending.length > 0) yield pending;
-        idleTimer.refresh();
-        awaitingUpstream = true;
-        const next = await iterator.next();
-        awaitingUpstream = false;
-        if (next.done) ended = true;
-        pending = next.done ? [] : deltas(next.value);
-      }
-      outcome = 'completed';
-      usage ??= this.estimatedUsage(opened.promptTokens, deliveredCharacters);
-      // The last deltas and `done` usually arrive in one read: they leave in one write too.
-      pending.push({ type: 'done', finishReason, usage });
-      yield pending;
-    } catch (error) {
-      if (clientSignal.aborted) throw new ClientGoneError();
-      if (this.lifecycle.interrupted.aborted) {
-        // Not the deployment's fault: booked like a cancellation, told to the client as a cut-off.
-        interruption = 'shutting_down';
-        throw new StreamInterruptedError('shutting_down', 'The gateway is shutting down; the answer is incomplete.');
-      }
-      outcome = 'failed';
-      failure = stalled ? 'timeout' : error instanceof UpstreamError ? error.kind : 'connection';
-      interruption = stalled ? 'upstream_timeout' : 'upstream_error';
-      this.telemetry.emit('upstreamFailed', deployment, failure);
-      if (stalled) {
-        throw new StreamInterruptedError(
-          'upstream_timeout',
-          `${deployment.provider} sent nothing for ${this.idleTimeoutMs} ms; the answer is incomplete.`,
-        );
-      }
-      throw new StreamInterruptedError(
-        'upstream_error',
-        `${deployment.provider} stream failed (${failure}); the answer is incomplete.`,
-      );
-    } finally {
-      clearTimeout(idleTimer);
-      if (outcome !== 'completed') controller.abort();
-      opened.detachClient();
-      const booked = usage ?? this.estimatedUsage(opened.promptTokens, deliveredCharacters);
-      this.tracker.settle(opened.reservation, outcome, booked, failure);
-      this.telemetry.emit('streamEnded', deployment);
-      const ended: ChatOutcome = outcome === 'failed' || interruption ? 'interrupted' : outcome;
-      this.finish(record, ended, interruption, deployment, booked);
-    }
-  }
-
-  private estimatedUsage(promptTokens: number, completionCharacters: number): TokenUsage {
-    const completionTokens = Math.ceil(completionCharacters / 4);
-    return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
-  }
-
-  /** Reports the request's end, once. */
-  private finish(record: RequestRecord, outcome: ChatOutcome, errorCode: string | null, answered?: Deployment, usage?: TokenUsage): void {
-    const summary: ChatRequestSummary = {
-      ...record.context,
-      requestedModel: record.requestedModel,
-      deployment: answered ? { provider: answered.provider, model: answered.id } : null,
-      attempts: record.attempts,
-      promptTokens: usage?.promptTokens ?? 0,
-      completionTokens: usage?.completionTokens ?? 0,
-      timeToFirstTokenMs: record.firstTokenAt === null ? null : record.firstTokenAt - record.startedAt,
-      durationMs: performance.now() - record.startedAt,
-      outcome,
-      errorCode,
-    };
-    this.telemetry.emit('requestFinished', summary);
   }
 }
