@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ClientGoneError, GatewayError, RequestInvalidError, ShuttingDownError, UpstreamFailedError, UpstreamTimeoutError, type AttemptRecord } from '../common/errors/gateway-errors.js';
+import { ClientGoneError, GatewayError, ShuttingDownError, UpstreamFailedError, UpstreamTimeoutError, type AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
@@ -15,6 +15,7 @@ import { AttemptOpener } from './attempt-opener.js';
 import { StreamInterruptedError, estimatePromptTokens, type ChatCommand, type ChatCompletion, type ChatSession } from './chat-command.js';
 import { chooseFinalError } from './final-error.js';
 import { requestSummary, type RequestRecord } from './request-record.js';
+import { checkRequestSize, type RequestSizeLimits } from './request-size.js';
 import { StreamRelay } from './stream-relay.js';
 
 /**
@@ -25,8 +26,7 @@ import { StreamRelay } from './stream-relay.js';
 export class ChatService {
   private readonly autoFallback: boolean;
   private readonly defaultCooldownMs: number;
-  private readonly maxMessages: number;
-  private readonly maxInputChars: number;
+  private readonly sizeLimits: RequestSizeLimits;
 
   constructor(
     config: ConfigService<Environment, true>,
@@ -41,8 +41,7 @@ export class ChatService {
   ) {
     this.autoFallback = config.get('AUTO_FALLBACK', { infer: true });
     this.defaultCooldownMs = config.get('DEFAULT_COOLDOWN_MS', { infer: true });
-    this.maxMessages = config.get('MAX_MESSAGES', { infer: true });
-    this.maxInputChars = config.get('MAX_INPUT_CHARS', { infer: true });
+    this.sizeLimits = { maxMessages: config.get('MAX_MESSAGES', { infer: true }), maxInputChars: config.get('MAX_INPUT_CHARS', { infer: true }) };
   }
 
   /** Starts an answer: resolves once a deployment has sent its first token. */
@@ -67,7 +66,7 @@ export class ChatService {
 
   private async begin(command: ChatCommand, signal: AbortSignal, record: RequestRecord): Promise<ChatSession> {
     if (this.lifecycle.draining) throw new ShuttingDownError();
-    this.checkSize(command);
+    checkRequestSize(command, this.sizeLimits);
     const { requestId } = record.context;
     const plan = this.selector.candidates(command.model, record.context.allowedModels);
     const promptTokens = estimatePromptTokens(command.messages);
@@ -142,17 +141,5 @@ export class ChatService {
       }
     }
     throw new StreamInterruptedError('upstream_error', 'The answer ended without completing.');
-  }
-
-  private checkSize(command: ChatCommand): void {
-    const fields: Array<{ field: string; errors: string[] }> = [];
-    if (command.messages.length > this.maxMessages) {
-      fields.push({ field: 'messages', errors: [`must contain at most ${this.maxMessages} messages`] });
-    }
-    const characters = command.messages.reduce((sum, message) => sum + message.content.length, 0);
-    if (characters > this.maxInputChars) {
-      fields.push({ field: 'messages', errors: [`total content must be at most ${this.maxInputChars} characters`] });
-    }
-    if (fields.length > 0) throw new RequestInvalidError('The request is too large.', { fields });
   }
 }
