@@ -2,14 +2,16 @@ import { Module } from '@nestjs/common';
 import { ModelsModule } from '../models/models.module.js';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { UsageModule } from '../usage/usage.module.js';
+import { AttemptOpener } from './attempt-opener.js';
 import { ChatResponseWriter } from './chat-response.writer.js';
 import { ChatController } from './chat.controller.js';
 import { ChatService } from './chat.service.js';
+import { StreamRelay } from './stream-relay.js';
 
 @Module({
   imports: [ModelsModule, ProvidersModule, UsageModule],
   controllers: [ChatController],
-  providers: [ChatService, ChatResponseWriter],
+  providers: [ChatService, AttemptOpener, StreamRelay, ChatResponseWriter],
   exports: [ChatService],
 })
 export class ChatModule {}

@@ -1,95 +1,47 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import {
-  ClientGoneError,
-  GatewayError,
-  NoModelAvailableError,
-  RateLimitedError,
-  RequestInvalidError,
-  RequestTooLargeError,
-  ShuttingDownError,
-  UpstreamFailedError,
-  UpstreamTimeoutError,
-  type AttemptRecord,
-} from '../common/errors/gateway-errors.js';
+import { ClientGoneError, GatewayError, ShuttingDownError, UpstreamFailedError, UpstreamTimeoutError, type AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
-import { ModelCatalogService } from '../models/model-catalog.service.js';
 import { ModelSelector } from '../models/model-selector.service.js';
-import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
-import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
-import { ProviderRegistry } from '../providers/provider-registry.js';
-import { UpstreamError, type UpstreamErrorKind } from '../providers/upstream-error.js';
+import type { UpstreamError } from '../providers/upstream-error.js';
+import { ChatTelemetry, type ChatOutcome } from '../telemetry/chat-telemetry.js';
 import { Clock } from '../usage/clock.js';
-import { ChatTelemetry, type ChatOutcome, type ChatRequestContext, type ChatRequestSummary } from '../telemetry/chat-telemetry.js';
-import { UsageTracker, type AttemptOutcome, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
-import {
-  StreamInterruptedError,
-  estimatePromptTokens,
-  type ChatCommand,
-  type ChatCompletion,
-  type ChatEvent,
-  type ChatSession,
-} from './chat-command.js';
-
-/** One try of one deployment, admitted by the tracker. */
-interface Attempt {
-  deployment: Deployment;
-  reservation: Reservation;
-  promptTokens: number;
-  maxCompletionTokens: number;
-}
-
-/** An attempt whose first token has arrived, with what was read so far. */
-interface OpenedAttempt extends Attempt {
-  controller: AbortController;
-  iterator: AsyncIterator<UpstreamChunk[]>;
-  /** The batches read while waiting for the first token. */
-  buffered: UpstreamChunk[][];
-  ended: boolean;
-  detachClient: () => void;
-}
-
-/** What is known of a request while it is served, for its summary. */
-interface RequestRecord {
-  context: ChatRequestContext;
-  requestedModel: string | null;
-  startedAt: number;
-  attempts: number;
-  firstTokenAt: number | null;
-}
+import { FailureLearning } from '../usage/failure-learning.js';
+import { UsageTracker, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
+import { AttemptOpener } from './attempt-opener.js';
+import { StreamInterruptedError, estimatePromptTokens, type ChatCommand, type ChatCompletion, type ChatSession } from './chat-command.js';
+import { chooseFinalError } from './final-error.js';
+import { requestSummary, type RequestRecord } from './request-record.js';
+import { checkRequestSize, type RequestSizeLimits } from './request-size.js';
+import { StreamRelay } from './stream-relay.js';
 
 /**
- * Picks deployments, enforces limits, fails over until the first token, then relays the stream
- * and books its usage. Throws domain errors; knows nothing of HTTP.
+ * Picks deployments, enforces limits, fails over until the first token, then hands the stream to
+ * the relay, which books its usage. Throws domain errors; knows nothing of HTTP.
  */
 @Injectable()
 export class ChatService {
   private readonly autoFallback: boolean;
-  private readonly firstTokenTimeoutMs: number;
-  private readonly idleTimeoutMs: number;
   private readonly defaultCooldownMs: number;
-  private readonly maxMessages: number;
-  private readonly maxInputChars: number;
+  private readonly sizeLimits: RequestSizeLimits;
 
   constructor(
     config: ConfigService<Environment, true>,
     private readonly selector: ModelSelector,
-    private readonly catalog: ModelCatalogService,
-    private readonly providers: ProviderRegistry,
     private readonly tracker: UsageTracker,
+    private readonly learning: FailureLearning,
+    private readonly opener: AttemptOpener,
+    private readonly relay: StreamRelay,
     private readonly clock: Clock,
     private readonly telemetry: ChatTelemetry,
     private readonly lifecycle: Lifecycle,
   ) {
     this.autoFallback = config.get('AUTO_FALLBACK', { infer: true });
-    this.firstTokenTimeoutMs = config.get('UPSTREAM_FIRST_TOKEN_TIMEOUT_MS', { infer: true });
-    this.idleTimeoutMs = config.get('UPSTREAM_IDLE_TIMEOUT_MS', { infer: true });
     this.defaultCooldownMs = config.get('DEFAULT_COOLDOWN_MS', { infer: true });
-    this.maxMessages = config.get('MAX_MESSAGES', { infer: true });
-    this.maxInputChars = config.get('MAX_INPUT_CHARS', { infer: true });
+    this.sizeLimits = { maxMessages: config.get('MAX_MESSAGES', { infer: true }), maxInputChars: config.get('MAX_INPUT_CHARS', { infer: true }) };
   }
 
   /** Starts an answer: resolves once a deployment has sent its first token. */
@@ -107,14 +59,14 @@ export class ChatService {
       // From here on the relay reports the request; until here, this is its end.
       const outcome: ChatOutcome =
         error instanceof ClientGoneError ? 'cancelled' : error instanceof UpstreamFailedError || error instanceof UpstreamTimeoutError ? 'failed' : 'rejected';
-      this.finish(record, outcome, error instanceof GatewayError ? error.code : null);
+      this.telemetry.emit('requestFinished', requestSummary(record, outcome, error instanceof GatewayError ? error.code : null));
       throw error;
     }
   }
 
   private async begin(command: ChatCommand, signal: AbortSignal, record: RequestRecord): Promise<ChatSession> {
     if (this.lifecycle.draining) throw new ShuttingDownError();
-    this.checkSize(command);
+    checkRequestSize(command, this.sizeLimits);
     const { requestId } = record.context;
     const plan = this.selector.candidates(command.model, record.context.allowedModels);
     const promptTokens = estimatePromptTokens(command.messages);
@@ -152,10 +104,10 @@ export class ChatService {
       try {
         const attempt = { deployment, reservation, promptTokens, maxCompletionTokens: maxCompletionTokensFor(deployment) };
         record.attempts += 1;
-        const opened = await this.open(attempt, command, signal);
+        const opened = await this.opener.open(attempt, command, signal);
         record.firstTokenAt = performance.now();
         const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts };
-        return { meta, deployment, events: this.relay(opened, signal, record) };
+        return { meta, deployment, events: this.relay.relay(opened, signal, record) };
       } catch (error) {
         if (error instanceof ClientGoneError || this.lifecycle.interrupted.aborted) {
           this.tracker.settle(reservation, 'cancelled');
@@ -163,7 +115,7 @@ export class ChatService {
         }
         const failure = error as UpstreamError;
         // Learned first, so the provider's report travels with the settle to the other replicas.
-        this.learnFrom(deployment, failure);
+        this.learning.learn(deployment, failure);
         this.tracker.settle(reservation, 'failed', undefined, failure.kind);
         this.telemetry.emit('upstreamFailed', deployment, failure.kind);
         attempts.push({ model: deployment.id, provider: deployment.provider, error: failure.kind });
@@ -175,7 +127,7 @@ export class ChatService {
         }
       }
     }
-    throw this.exhausted(attempts, failures, blocked);
+    throw chooseFinalError(attempts, failures, blocked, this.clock.now(), this.defaultCooldownMs);
   }
 
   /** The whole answer at once (`stream: false`). */
@@ -189,243 +141,5 @@ export class ChatService {
       }
     }
     throw new StreamInterruptedError('upstream_error', 'The answer ended without completing.');
-  }
-
-  private checkSize(command: ChatCommand): void {
-    const fields: Array<{ field: string; errors: string[] }> = [];
-    if (command.messages.length > this.maxMessages) {
-      fields.push({ field: 'messages', errors: [`must contain at most ${this.maxMessages} messages`] });
-    }
-    const characters = command.messages.reduce((sum, message) => sum + message.content.length, 0);
-    if (characters > this.maxInputChars) {
-      fields.push({ field: 'messages', errors: [`total content must be at most ${this.maxInputChars} characters`] });
-    }
-    if (fields.length > 0) throw new RequestInvalidError('The request is too large.', { fields });
-  }
-
-  /** Sends one attempt and waits for its first token, under the first-token timer. */
-  private async open(attempt: Attempt, command: ChatCommand, clientSignal: AbortSignal): Promise<OpenedAttempt> {
-    const { deployment, maxCompletionTokens } = attempt;
-    const adapter = this.providers.get(deployment.provider)!;
-    // A fresh controller per attempt: the SDKs leave listeners on the signals they are given.
-    const controller = new AbortController();
-    const onClientGone = () => controller.abort();
-    clientSignal.addEventListener('abort', onClientGone, { once: true });
-    // The end of a shutdown's grace period cuts the attempt off like a client going away.
-    this.lifecycle.interrupted.addEventListener('abort', onClientGone, { once: true });
-    const detachClient = () => {
-      clientSignal.removeEventListener('abort', onClientGone);
-      this.lifecycle.interrupted.removeEventListener('abort', onClientGone);
-    };
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.firstTokenTimeoutMs);
-
-    try {
-      const stream = await adapter.openStream(
-        {
-          model: deployment.id,
-          messages: command.messages,
-          temperature: command.temperature ?? deployment.defaults.temperature,
-          topP: command.topP ?? deployment.defaults.topP,
-          maxCompletionTokens,
-          stop: command.stop,
-          seed: command.seed,
-          user: command.user,
-          responseFormat: command.responseFormat,
-        },
-        controller.signal,
-      );
-      if (stream.rateLimit) this.recordProviderReport(deployment, stream.rateLimit);
-      const iterator = stream.batches[Symbol.asyncIterator]();
-      const buffered: UpstreamChunk[][] = [];
-      let ended = false;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) {
-          ended = true;
-          break;
-        }
-        buffered.push(next.value);
-        if (next.value.some((chunk) => chunk.content || chunk.reasoning || chunk.finishReason)) break;
-      }
-      return { ...attempt, controller, iterator, buffered, ended, detachClient };
-    } catch (error) {
-      controller.abort();
-      detachClient();
-      if (clientSignal.aborted) throw new ClientGoneError();
-      if (timedOut) {
-        throw new UpstreamError('timeout', `${deployment.provider} sent no token within ${this.firstTokenTimeoutMs} ms`);
-      }
-      throw error instanceof UpstreamError ? error : new UpstreamError('connection', `${deployment.provider} failed`);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Relays an opened stream to the caller and settles its reservation however it ends. */
-  private async *relay(opened: OpenedAttempt, clientSignal: AbortSignal, record: RequestRecord): AsyncGenerator<ChatEvent[]> {
-    const { deployment, controller, iterator } = opened;
-    this.telemetry.emit('streamStarted', deployment);
-    let interruption: string | null = null;
-    let usage: TokenUsage | undefined;
-    let finishReason = 'stop';
-    let deliveredCharacters = 0;
-    let outcome: AttemptOutcome = 'cancelled';
-    let failure: UpstreamErrorKind | undefined;
-    let stalled = false;
-    // The idle timer measures the provider only: while the relay is suspended at `yield`, the
-    // writer is waiting for a slow client, which is the client's fault (CLIENT_WRITE_TIMEOUT_MS
-    // bounds that), not a stalled upstream. A tick that lands then is ignored; the next read
-    // re-arms the timer in full.
-    let awaitingUpstream = false;
-    const idleTimer = setTimeout(() => {
-      if (!awaitingUpstream) return;
-      stalled = true;
-      controller.abort();
-    }, this.idleTimeoutMs);
-
-    const deltas = (batch: UpstreamChunk[]): ChatEvent[] => {
-      const events: ChatEvent[] = [];
-      for (const chunk of batch) {
-        if (chunk.usage) usage = chunk.usage;
-        if (chunk.finishReason) finishReason = chunk.finishReason;
-        if (chunk.content) {
-          deliveredCharacters += chunk.content.length;
-          events.push({ type: 'delta', content: chunk.content });
-        }
-      }
-      return events;
-    };
-
-    try {
-      let pending: ChatEvent[] = opened.buffered.flatMap(deltas);
-      let ended = opened.ended;
-      while (!ended) {
-        if (pending.length > 0) yield pending;
-        idleTimer.refresh();
-        awaitingUpstream = true;
-        const next = await iterator.next();
-        awaitingUpstream = false;
-        if (next.done) ended = true;
-        pending = next.done ? [] : deltas(next.value);
-      }
-      outcome = 'completed';
-      usage ??= this.estimatedUsage(opened.promptTokens, deliveredCharacters);
-      // The last deltas and `done` usually arrive in one read: they leave in one write too.
-      pending.push({ type: 'done', finishReason, usage });
-      yield pending;
-    } catch (error) {
-      if (clientSignal.aborted) throw new ClientGoneError();
-      if (this.lifecycle.interrupted.aborted) {
-        // Not the deployment's fault: booked like a cancellation, told to the client as a cut-off.
-        interruption = 'shutting_down';
-        throw new StreamInterruptedError('shutting_down', 'The gateway is shutting down; the answer is incomplete.');
-      }
-      outcome = 'failed';
-      failure = stalled ? 'timeout' : error instanceof UpstreamError ? error.kind : 'connection';
-      interruption = stalled ? 'upstream_timeout' : 'upstream_error';
-      this.telemetry.emit('upstreamFailed', deployment, failure);
-      if (stalled) {
-        throw new StreamInterruptedError(
-          'upstream_timeout',
-          `${deployment.provider} sent nothing for ${this.idleTimeoutMs} ms; the answer is incomplete.`,
-        );
-      }
-      throw new StreamInterruptedError(
-        'upstream_error',
-        `${deployment.provider} stream failed (${failure}); the answer is incomplete.`,
-      );
-    } finally {
-      clearTimeout(idleTimer);
-      if (outcome !== 'completed') controller.abort();
-      opened.detachClient();
-      const booked = usage ?? this.estimatedUsage(opened.promptTokens, deliveredCharacters);
-      this.tracker.settle(opened.reservation, outcome, booked, failure);
-      this.telemetry.emit('streamEnded', deployment);
-      const ended: ChatOutcome = outcome === 'failed' || interruption ? 'interrupted' : outcome;
-      this.finish(record, ended, interruption, deployment, booked);
-    }
-  }
-
-  private estimatedUsage(promptTokens: number, completionCharacters: number): TokenUsage {
-    const completionTokens = Math.ceil(completionCharacters / 4);
-    return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
-  }
-
-  private recordProviderReport(deployment: Deployment, report: RateLimitSnapshot): void {
-    this.tracker.recordProviderRateLimit(deployment.key, report);
-    this.telemetry.emit('providerReported', deployment, report);
-  }
-
-  /** Reports the request's end, once. */
-  private finish(record: RequestRecord, outcome: ChatOutcome, errorCode: string | null, answered?: Deployment, usage?: TokenUsage): void {
-    const summary: ChatRequestSummary = {
-      ...record.context,
-      requestedModel: record.requestedModel,
-      deployment: answered ? { provider: answered.provider, model: answered.id } : null,
-      attempts: record.attempts,
-      promptTokens: usage?.promptTokens ?? 0,
-      completionTokens: usage?.completionTokens ?? 0,
-      timeToFirstTokenMs: record.firstTokenAt === null ? null : record.firstTokenAt - record.startedAt,
-      durationMs: performance.now() - record.startedAt,
-      outcome,
-      errorCode,
-    };
-    this.telemetry.emit('requestFinished', summary);
-  }
-
-  /** What a failure teaches about the deployment. */
-  private learnFrom(deployment: Deployment, failure: UpstreamError): void {
-    if (failure.details.rateLimit) this.recordProviderReport(deployment, failure.details.rateLimit);
-    if (failure.kind === 'rate_limited') {
-      this.tracker.coolDown(deployment.key, failure.details.retryAfterMs ?? this.defaultCooldownMs);
-    } else if (failure.kind === 'model_unavailable') {
-      this.tracker.markUnavailable(deployment.key, `${failure.message}; skipped until restart`);
-    } else if (failure.kind === 'auth') {
-      // The key is the provider's, not the model's: none of that provider's deployments can use it.
-      for (const sibling of this.catalog.deployments) {
-        if (sibling.provider !== deployment.provider) continue;
-        this.tracker.markUnavailable(sibling.key, `${deployment.provider} rejected the API key; skipped until restart`);
-      }
-    }
-  }
-
-  private exhausted(attempts: AttemptRecord[], failures: UpstreamError[], blocked: Refusal[]): Error {
-    const now = this.clock.now();
-    const retryAfterSeconds = (retryAt: number) => Math.max(1, Math.ceil((retryAt - now) / 1000));
-    const limited = blocked.filter((entry) => entry.blockedBy === 'limits');
-    if (failures.length === 0 && limited.length === 0 && blocked.length > 0) {
-      // Only open circuits: the deployments are failing, not busy, so this is no rate limit.
-      const reasons = blocked.map((entry) => `${entry.deployment.key}: ${entry.reason}`).join('; ');
-      const error = new NoModelAvailableError(`No model can serve this request now (${reasons}).`);
-      error.headers['retry-after'] = String(retryAfterSeconds(Math.min(...blocked.map((entry) => entry.retryAt))));
-      return error;
-    }
-    // The provider said the request is larger than it ever accepts (Groq's 413) and no other
-    // candidate could take it either: waiting or retrying cannot help.
-    const neverFits = blocked.every((entry) => entry.retryAt === Number.POSITIVE_INFINITY);
-    if (failures.length > 0 && neverFits && failures.every((failure) => failure.kind === 'payload_too_large')) {
-      return new RequestTooLargeError([
-        ...failures.map((failure) => failure.message),
-        ...blocked.map((entry) => `${entry.deployment.key} ${entry.reason}`),
-      ]);
-    }
-    const onlyLimits = failures.every((failure) => failure.kind === 'rate_limited');
-    if (onlyLimits && (limited.length > 0 || failures.length > 0)) {
-      const cooldowns = failures.map((failure) => now + (failure.details.retryAfterMs ?? this.defaultCooldownMs));
-      const earliest = Math.min(...blocked.map((entry) => entry.retryAt), ...cooldowns);
-      if (earliest === Number.POSITIVE_INFINITY) {
-        return new RequestTooLargeError(blocked.map((entry) => `${entry.deployment.key} ${entry.reason}`));
-      }
-      return new RateLimitedError(retryAfterSeconds(earliest), { attempts });
-    }
-    const summary = attempts.map((attempt) => `${attempt.provider}/${attempt.model}: ${attempt.error}`).join('; ');
-    if (failures.every((failure) => failure.kind === 'timeout')) {
-      return new UpstreamTimeoutError(`No model answered in time (${summary}).`, { attempts });
-    }
-    return new UpstreamFailedError(`No model could answer (${summary}).`, { attempts });
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { circuitBreakerSettingsProvider } from './circuit-breaker.provider.js';
 import { ClockModule } from './clock.module.js';
+import { FailureLearning } from './failure-learning.js';
 import { UsageController } from './usage.controller.js';
 import { UsageTracker } from './usage-tracker.service.js';
 import { UsageService } from './usage.service.js';
@@ -9,7 +10,7 @@ import { UsageService } from './usage.service.js';
 @Module({
   imports: [ClockModule],
   controllers: [UsageController],
-  providers: [circuitBreakerSettingsProvider, UsageTracker, UsageService],
-  exports: [UsageTracker, ClockModule],
+  providers: [circuitBreakerSettingsProvider, UsageTracker, UsageService, FailureLearning],
+  exports: [UsageTracker, ClockModule, FailureLearning],
 })
 export class UsageModule {}

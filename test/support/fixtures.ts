@@ -1,5 +1,7 @@
 // Builders shared by the unit specs (and the e2e harness): catalog entries, deployments,
 // fake provider adapters and registries, a clock a test can set, and a catalog service over them.
+import type { ConfigService } from '@nestjs/config';
+import type { Environment } from '../../src/config/environment.js';
 import { ModelCatalog, type Deployment } from '../../src/config/model-catalog.js';
 import type { ModelEntry } from '../../src/config/model-catalog.js';
 import { ModelCatalogService } from '../../src/models/model-catalog.service.js';
@@ -35,6 +37,11 @@ export function fakeAdapter(name: string, configured: boolean): ProviderAdapter 
 export function fakeRegistry(...adapters: ProviderAdapter[]): ProviderRegistry {
   const byName = new Map(adapters.map((a) => [a.name, a]));
   return { get: (name: string) => byName.get(name), all: () => adapters } as unknown as ProviderRegistry;
+}
+
+/** A ConfigService that serves exactly `values` (what a class under test reads in its constructor). */
+export function fakeConfig(values: Partial<Environment>): ConfigService<Environment, true> {
+  return { get: (key: keyof Environment) => values[key] } as unknown as ConfigService<Environment, true>;
 }
 
 /** A clock that stands still until a test sets it; starts at 2026-03-04T10:20:30Z. */

@@ -1,0 +1,34 @@
+import type { Deployment } from '../config/model-catalog.js';
+import type { TokenUsage } from '../providers/provider-adapter.js';
+import type { ChatOutcome, ChatRequestContext, ChatRequestSummary } from '../telemetry/chat-telemetry.js';
+
+/** What is known of a request while it is served, for its summary. */
+export interface RequestRecord {
+  context: ChatRequestContext;
+  requestedModel: string | null;
+  startedAt: number;
+  attempts: number;
+  firstTokenAt: number | null;
+}
+
+/** The request's end, as reported once (`requestFinished`), by the chat service or the relay. */
+export function requestSummary(
+  record: RequestRecord,
+  outcome: ChatOutcome,
+  errorCode: string | null,
+  answered?: Deployment,
+  usage?: TokenUsage,
+): ChatRequestSummary {
+  return {
+    ...record.context,
+    requestedModel: record.requestedModel,
+    deployment: answered ? { provider: answered.provider, model: answered.id } : null,
+    attempts: record.attempts,
+    promptTokens: usage?.promptTokens ?? 0,
+    completionTokens: usage?.completionTokens ?? 0,
+    timeToFirstTokenMs: record.firstTokenAt === null ? null : record.firstTokenAt - record.startedAt,
+    durationMs: performance.now() - record.startedAt,
+    outcome,
+    errorCode,
+  };
+}
