@@ -1,7 +1,7 @@
 import type { AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Deployment } from '../config/model-catalog.js';
 import type { TokenUsage, UpstreamMessage } from '../providers/provider-adapter.js';
-import type { ChatRequestContext } from '../telemetry/chat-telemetry.js';
+import type { ChatRequestContext } from '../common/http/chat-route.js';
 
 /** A validated chat request, independent of the HTTP shape it came in. */
 export interface ChatCommand {
@@ -51,8 +51,6 @@ export interface ChatCompletion {
   finishReason: string;
   usage: TokenUsage;
 }
-
-export { StreamInterruptedError } from '../common/errors/gateway-errors.js';
 
 /** chars/4 plus a few tokens of per-message framing: close enough to reserve against limits. */
 export function estimatePromptTokens(messages: readonly UpstreamMessage[]): number {

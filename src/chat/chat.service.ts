@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ClientGoneError, GatewayError, ShuttingDownError, UpstreamFailedError, UpstreamTimeoutError, type AttemptRecord } from '../common/errors/gateway-errors.js';
+import { ClientGoneError, GatewayError, ShuttingDownError, StreamInterruptedError, UpstreamFailedError, UpstreamTimeoutError, type AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
@@ -12,7 +12,7 @@ import { Clock } from '../usage/clock.js';
 import { FailureLearning } from '../usage/failure-learning.js';
 import { UsageTracker, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
 import { AttemptOpener } from './attempt-opener.js';
-import { StreamInterruptedError, estimatePromptTokens, type ChatCommand, type ChatCompletion, type ChatSession } from './chat-command.js';
+import { estimatePromptTokens, type ChatCommand, type ChatCompletion, type ChatSession } from './chat-command.js';
 import { chooseFinalError } from './final-error.js';
 import { requestSummary, type RequestRecord } from './request-record.js';
 import { checkRequestSize, type RequestSizeLimits } from './request-size.js';

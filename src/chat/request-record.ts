@@ -1,6 +1,7 @@
 import type { Deployment } from '../config/model-catalog.js';
 import type { TokenUsage } from '../providers/provider-adapter.js';
-import type { ChatOutcome, ChatRequestContext, ChatRequestSummary } from '../telemetry/chat-telemetry.js';
+import type { ChatRequestContext } from '../common/http/chat-route.js';
+import type { ChatOutcome, ChatRequestSummary } from '../telemetry/chat-telemetry.js';
 
 /** What is known of a request while it is served, for its summary. */
 export interface RequestRecord {

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { StreamInterruptedError } from './chat-command.js';
+import { StreamInterruptedError } from '../common/errors/gateway-errors.js';
 
 /** What to tell a client whose answer broke off after it began. */
 export function describeInterruption(error: unknown, logger: Logger): { code: string; message: string } {

@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ControlledUpstream } from '../../test/support/controlled-upstream.js';
 import { deployment, fakeConfig } from '../../test/support/fixtures.js';
-import { ClientGoneError } from '../common/errors/gateway-errors.js';
+import { ClientGoneError, StreamInterruptedError } from '../common/errors/gateway-errors.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.service.js';
 import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
 import { UpstreamError } from '../providers/upstream-error.js';
 import { ChatTelemetry, type ChatRequestSummary } from '../telemetry/chat-telemetry.js';
 import type { Reservation, UsageTracker } from '../usage/usage-tracker.service.js';
 import type { OpenedAttempt } from './attempt-opener.js';
-import { StreamInterruptedError, type ChatEvent } from './chat-command.js';
+import type { ChatEvent } from './chat-command.js';
 import type { RequestRecord } from './request-record.js';
 import { StreamRelay } from './stream-relay.js';
 

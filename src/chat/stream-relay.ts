@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ClientGoneError } from '../common/errors/gateway-errors.js';
+import { ClientGoneError, StreamInterruptedError } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
 import type { TokenUsage, UpstreamChunk } from '../providers/provider-adapter.js';
@@ -8,7 +8,7 @@ import { UpstreamError, type UpstreamErrorKind } from '../providers/upstream-err
 import { ChatTelemetry, type ChatOutcome } from '../telemetry/chat-telemetry.js';
 import { UsageTracker, type AttemptOutcome } from '../usage/usage-tracker.service.js';
 import type { OpenedAttempt } from './attempt-opener.js';
-import { StreamInterruptedError, type ChatEvent } from './chat-command.js';
+import type { ChatEvent } from './chat-command.js';
 import { requestSummary, type RequestRecord } from './request-record.js';
 
 /**

@@ -5,8 +5,6 @@ import type { UpstreamErrorKind } from '../providers/upstream-error.js';
 
 import type { ChatRequestContext } from '../common/http/chat-route.js';
 
-export type { ChatRequestContext, ChatRoute } from '../common/http/chat-route.js';
-
 /**
  * How a chat request ended. `rejected`: refused before any upstream call (limits, validation,
  * unknown model); `failed`: every attempt failed before the first token; `interrupted`: the
