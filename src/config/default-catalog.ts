@@ -1,4 +1,5 @@
-import type { ModelDefaults, ModelEntry, ModelLimits } from './model-catalog.js';
+import type { ModelDefaults, ModelEntry } from './model-catalog.js';
+import type { ModelLimits } from './model-limits.dto.js';
 
 /** The built-in catalog: what the gateway serves when MODELS_FILE is unset. */
 const groqFreeTier: ModelLimits = {

@@ -15,15 +15,7 @@ import {
 } from 'class-validator';
 import { DEFAULT_MODELS } from './default-catalog.js';
 import type { ModelEntry } from './model-catalog.js';
-
-class LimitsRules {
-  @IsInt() @Min(1) requestsPerMinute: number;
-  @IsOptional() @IsInt() @Min(1) requestsPerHour?: number;
-  @IsInt() @Min(1) requestsPerDay: number;
-  @IsInt() @Min(1) tokensPerMinute: number;
-  @IsOptional() @IsInt() @Min(1) tokensPerHour?: number;
-  @IsInt() @Min(1) tokensPerDay: number;
-}
+import { ModelLimitsSchema } from './model-limits.dto.js';
 
 class DefaultsRules {
   @IsNumber() @Min(0) @Max(2) temperature: number;
@@ -38,7 +30,7 @@ class ModelEntryRules {
   @IsString() @MinLength(1) name: string;
   @IsBoolean() enabled: boolean;
   @IsInt() priority: number;
-  @ValidateNested() @Type(() => LimitsRules) limits: LimitsRules;
+  @ValidateNested() @Type(() => ModelLimitsSchema) limits: ModelLimitsSchema;
   @ValidateNested() @Type(() => DefaultsRules) defaults: DefaultsRules;
 }
 

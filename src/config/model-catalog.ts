@@ -1,12 +1,6 @@
+import type { ModelLimits } from './model-limits.dto.js';
+
 /** One model as served by one provider: the unit that is limited, rotated and failed over. */
-export interface ModelLimits {
-  requestsPerMinute: number;
-  requestsPerHour?: number;
-  requestsPerDay: number;
-  tokensPerMinute: number;
-  tokensPerHour?: number;
-  tokensPerDay: number;
-}
 
 export interface ModelDefaults {
   temperature: number;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deployment as buildDeployment, FakeClock } from '../../test/support/fixtures.js';
 import type { Deployment } from '../config/model-catalog.js';
-import type { ModelLimits } from '../config/model-catalog.js';
+import type { ModelLimits } from '../config/model-limits.dto.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import type { UpstreamErrorKind } from '../providers/upstream-error.js';
 import type { CircuitBreakerSettings } from './circuit-breaker.js';

@@ -1,4 +1,4 @@
-import type { ModelLimits } from '../config/model-catalog.js';
+import type { ModelLimits } from '../config/model-limits.dto.js';
 
 export type WindowName = 'minute' | 'hour' | 'day';
 

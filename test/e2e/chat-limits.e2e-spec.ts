@@ -1,7 +1,7 @@
 // Configured per-model limits: checked before any upstream call, with a reservation of the
 // estimated prompt plus max completion tokens that is reconciled with the provider's usage.
 import { describe, expect, it } from 'vitest';
-import type { ModelLimits } from '../../src/config/model-catalog.js';
+import type { ModelLimits } from '../../src/config/model-limits.dto.js';
 import { freshUsageWindows, gatewayPerTest, usageOf } from '../support/gateway-client.js';
 import { hello, model, postChat, type Gateway, type GatewayOptions } from '../support/gateway-harness.js';
 import { dataOf, readSse, SseStream } from '../support/sse-stream.js';

@@ -2,7 +2,7 @@
 // redis-server with the default REDIS_TIMEOUT_MS: the shared limit holds exactly, in both
 // failure modes, and no replica mistakes its own event-loop lag for a Redis outage.
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import type { ModelLimits } from '../../src/config/model-catalog.js';
+import type { ModelLimits } from '../../src/config/model-limits.dto.js';
 import { ProviderSimulator } from '../support/simulator/provider-simulator.js';
 import { untilFreshMinute } from '../support/gateway-client.js';
 import { hello, model, postChat } from '../support/gateway-harness.js';

@@ -3,7 +3,7 @@
 // 15-minute lease runs out: the settle is sent once Redis is back, and a replica restarted under
 // the same REDIS_REPLICA_ID releases what its previous run left in flight.
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import type { ModelLimits } from '../../src/config/model-catalog.js';
+import type { ModelLimits } from '../../src/config/model-limits.dto.js';
 import { ProviderSimulator } from '../support/simulator/provider-simulator.js';
 import { eventually } from '../support/gateway-client.js';
 import { hello, model, postChat } from '../support/gateway-harness.js';

@@ -3,7 +3,7 @@
 // shared cooldowns, and keys that expire.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import type { ModelLimits } from '../../src/config/model-catalog.js';
+import type { ModelLimits } from '../../src/config/model-limits.dto.js';
 import type { RateLimitSnapshot } from '../../src/providers/rate-limit-headers.js';
 import { RedisLimiter, type SharedReservation } from '../../src/redis/redis-limiter.js';
 import { deployment } from '../support/fixtures.js';

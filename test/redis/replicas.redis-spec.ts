@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { generateAccessKey, hashAccessKey } from '../../src/access/access-key.js';
-import type { ModelLimits } from '../../src/config/model-catalog.js';
+import type { ModelLimits } from '../../src/config/model-limits.dto.js';
 import { ProviderSimulator } from '../support/simulator/provider-simulator.js';
 import { eventually, getUsage, modelView, untilFreshMinute, usageOf } from '../support/gateway-client.js';
 import { hello, model, postChat } from '../support/gateway-harness.js';

@@ -1,7 +1,7 @@
 // REDIS_URL's Sentinel and Cluster forms against real set-ups: two replicas find the master
 // through a Sentinel, or the slot's owner in a three-node cluster, and share one set of limits.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelLimits } from '../../src/config/model-catalog.js';
+import type { ModelLimits } from '../../src/config/model-limits.dto.js';
 import { ProviderSimulator } from '../support/simulator/provider-simulator.js';
 import { eventually, freshUsageWindows, usageOf } from '../support/gateway-client.js';
 import { hello, model, postChat, startGateway, type Gateway } from '../support/gateway-harness.js';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ConfiguredLimitsDto } from '../../usage/dto/usage-report.dto.js';
+import { ModelLimitsSchema } from '../../config/model-limits.dto.js';
 import type { CircuitState } from '../../usage/circuit-breaker.js';
 
 export class ProviderRateLimitWindowDto {
@@ -51,7 +51,7 @@ export class ModelViewDto {
   /** Why it is not available. */
   reason?: string;
   priority: number;
-  configuredLimits: ConfiguredLimitsDto;
+  configuredLimits: ModelLimitsSchema;
   /**
    * The limits the provider last reported in its response headers (with REDIS_URL: the most recently
    * observed report of any replica); null until a response was seen.

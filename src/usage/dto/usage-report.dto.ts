@@ -1,12 +1,4 @@
-/** A deployment's configured limits, as the catalog gives them. */
-export class ConfiguredLimitsDto {
-  requestsPerMinute: number;
-  requestsPerHour?: number;
-  requestsPerDay: number;
-  tokensPerMinute: number;
-  tokensPerHour?: number;
-  tokensPerDay: number;
-}
+import { ModelLimitsSchema } from '../../config/model-limits.dto.js';
 
 export class WindowUsageDto {
   /** When this window started (ISO 8601; windows are aligned to UTC). */
@@ -55,7 +47,7 @@ export class ModelUsageDto {
   model: string;
   provider: string;
   key: string;
-  configuredLimits: ConfiguredLimitsDto;
+  configuredLimits: ModelLimitsSchema;
   windows: UsageWindowsDto;
   totals: UsageCountersDto;
 }

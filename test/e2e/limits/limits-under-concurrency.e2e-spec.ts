@@ -2,7 +2,7 @@
 // every reservation is released however its request ends, and windows roll over on the UTC
 // minute, hour and day.
 import { describe, expect, it } from 'vitest';
-import type { ModelLimits } from '../../../src/config/model-catalog.js';
+import type { ModelLimits } from '../../../src/config/model-limits.dto.js';
 import { Clock } from '../../../src/usage/clock.js';
 import { eventually, freshUsageWindows, gatewayPerTest, getUsage, usageOf } from '../../support/gateway-client.js';
 import { hello, model, postChat, type Gateway } from '../../support/gateway-harness.js';
