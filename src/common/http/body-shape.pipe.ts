@@ -52,20 +52,6 @@ export const MAX_ARRAY_ITEMS = 4_096;
  */
 export const MAX_OBJECT_KEYS = 1_024;
 
-/** Sized before anything iterates the container. */
-function sizeProblem(value: object, field: string, maxItems: number): { field: string; errors: string[] } | undefined {
-  if (Array.isArray(value)) {
-    return value.length > maxItems ? { field, errors: [`${field} must contain at most ${maxItems} items`] } : undefined;
-  }
-  let keys = 0;
-  for (const key in value) {
-    if (Object.hasOwn(value, key) && ++keys > MAX_OBJECT_KEYS) {
-      return { field, errors: [`${field} must have at most ${MAX_OBJECT_KEYS} properties`] };
-    }
-  }
-  return undefined;
-}
-
 interface Container {
   value: object;
   /** Dotted path, as the validation errors name fields. */
@@ -79,9 +65,14 @@ interface Container {
 function findProblem(body: object, maxItems: number): { field: string; errors: string[] } | undefined {
   const pending: Container[] = [{ value: body, path: '', top: '', depth: 1 }];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const tooLarge = sizeProblem(next.value, next.path || 'body', maxItems);
-    if (tooLarge) return tooLarge;
-    for (const [key, child] of Object.entries(next.value)) {
+    const field = next.path || 'body';
+    // An array is sized before anything iterates it; an object by the entries walked next.
+    if (Array.isArray(next.value) && next.value.length > maxItems) return { field, errors: [`${field} must contain at most ${maxItems} items`] };
+    const entries = Object.entries(next.value);
+    if (!Array.isArray(next.value) && entries.length > MAX_OBJECT_KEYS) {
+      return { field, errors: [`${field} must have at most ${MAX_OBJECT_KEYS} properties`] };
+    }
+    for (const [key, child] of entries) {
       const path = next.depth === 1 ? key : `${next.path}.${key}`;
       if (DROPPED_NAMES.has(key)) return { field: path, errors: [`${key} is not a supported parameter`] };
       if (typeof child !== 'object' || child === null) continue;
