@@ -3,9 +3,9 @@
 # `docker run -p 3000:3000 -e GROQ_API_KEY=... llm-gateway`.
 # Two stages: the build stage has the dev dependencies (Nest CLI, TypeScript) and the sources;
 # the runtime stage has only dist/ and the production dependencies.
-# Node 22, not 20: Node 20 reached end of life in April 2026 (no more security fixes), and three
-# production dependencies (file-type, cookie, content-disposition) declare node >= 22. package.json
-# accepts >= 20.19. Pin a digest in production.
+# Node 22, as package.json's engines states: Node 20 reached end of life in April 2026, and three
+# production dependencies (file-type, cookie, content-disposition) declare node >= 22. Pin a digest
+# in production.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
