@@ -14,24 +14,25 @@ import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { LimitsModule } from './redis/limits.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
-import { UsageModule } from './usage/usage.module.js';
+import { UsageReportModule } from './usage/usage-report.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(environment: Environment, log: Logger): DynamicModule {
+    const access = AccessModule.forRoot(environment);
     return {
       module: AppModule,
       imports: [
         ExchangeHooksModule,
         GatewayConfigModule.forRoot(environment),
         LimitsModule,
-        AccessModule.forRoot(environment),
+        access,
         TelemetryModule,
         LoggingModule.forRoot(log),
         MetricsModule,
         LifecycleModule,
         ProvidersModule,
-        UsageModule,
+        UsageReportModule.forRoot(access),
         ModelsModule,
         ChatModule,
         OpenAiModule,

@@ -11,9 +11,9 @@ import { loadAccessKeys } from './access-keys.loader.js';
 import { ClientUsage } from './client-usage.js';
 
 /**
- * Client access keys (GATEWAY_API_KEYS): the guard in front of every route, and each key's
- * limits and usage. Global: it provides the ClientUsageReport that GET /usage (usage/) reads
- * through its port, without usage/ importing access/.
+ * Client access keys (GATEWAY_API_KEYS): the guard in front of every route (an app-wide guard
+ * needs no export), and each key's limits and usage, exported as the ClientUsageReport that the
+ * app module hands to GET /usage.
  */
 @Module({})
 export class AccessModule implements OnModuleInit {
@@ -30,7 +30,6 @@ export class AccessModule implements OnModuleInit {
     const keysFile = environment.GATEWAY_API_KEYS;
     return {
       module: AccessModule,
-      global: true,
       // The Clock the usage windows use, so per-key minutes and days roll with theirs.
       imports: [ClockModule],
       providers: [
@@ -39,7 +38,7 @@ export class AccessModule implements OnModuleInit {
         { provide: ClientUsageReport, useExisting: ClientUsage },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
-      exports: [AccessKeys, ClientUsage, ClientUsageReport],
+      exports: [ClientUsageReport],
     };
   }
 

@@ -5,7 +5,9 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { ConfigService } from '@nestjs/config';
 import type { Cluster, Redis } from 'ioredis';
 import type { Environment, RedisFailureMode } from '../config/environment.js';
-import { RedisLimiter } from './redis-limiter.js';
+import { ClientLimiter } from './client-limiter.js';
+import { DeploymentLimiter } from './deployment-limiter.js';
+import { RedisKeys } from './redis-keys.js';
 import { parseRedisUrl } from '../config/redis-url.js';
 import { connectRedis } from './redis-target.js';
 import { RedisTimeoutError, withinDeadline, type DeadlineOptions } from './round-trip-deadline.js';
@@ -31,10 +33,12 @@ const UNSENT_RELEASES_KEPT = 10_000;
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   readonly enabled: boolean;
   readonly failureMode: RedisFailureMode;
-  private readonly logger = new Logger('SharedLimits');
+  private readonly logger = new Logger('Redis');
   private readonly client: Redis | Cluster | null;
-  /** The scripts and keys of the shared limits; null without REDIS_URL. */
-  readonly limiter: RedisLimiter | null;
+  /** The deployments' limits every replica shares; null without REDIS_URL. */
+  readonly deployments: DeploymentLimiter | null;
+  /** The access keys' own limits every replica shares; null without REDIS_URL. */
+  readonly clients: ClientLimiter | null;
   private readonly deadline: DeadlineOptions;
   private outage = false;
   /** While the connection is being made: one wait for it shared by every request. */
@@ -51,7 +55,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     this.deadline = { timeoutMs, hardLimitMs: timeoutMs * HARD_LIMIT_FACTOR };
     if (!url) {
       this.client = null;
-      this.limiter = null;
+      this.deployments = null;
+      this.clients = null;
       return;
     }
     this.client = connectRedis(parseRedisUrl(url), {
@@ -72,8 +77,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       // At start-up, and after every reconnection (Redis may have been restarted meanwhile).
       void this.reclaim();
     });
-    this.limiter = new RedisLimiter(this.client, {
-      prefix: config.get('REDIS_KEY_PREFIX', { infer: true }),
+    const prefix = config.get('REDIS_KEY_PREFIX', { infer: true });
+    this.clients = new ClientLimiter(this.client, new RedisKeys(prefix));
+    this.deployments = new DeploymentLimiter(this.client, {
+      prefix,
       // A request in flight longer than this is presumed lost with its replica (one that never
       // comes back: a restarted one releases its own at once).
       leaseMs: 15 * 60_000,
@@ -165,9 +172,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   }
 
   private send(release: Release, replayed: boolean): Promise<unknown> {
-    if (release.kind === 'withdraw') return this.limiter!.withdraw(release.reservations);
+    if (release.kind === 'withdraw') return this.deployments!.withdraw(release.reservations);
     const { reservation, outcome, usage, now, providerReport } = release;
-    return this.limiter!.settle(reservation, outcome, usage, now, providerReport, replayed);
+    return this.deployments!.settle(reservation, outcome, usage, now, providerReport, replayed);
   }
 
   /** Sends again what could not be sent while Redis was unreachable. */
@@ -191,7 +198,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   /** Releases what a previous run of this replica left in flight, and what this one could not send. */
   private async reclaim(): Promise<void> {
     try {
-      const released = await this.limiter!.reclaim();
+      const released = await this.deployments!.reclaim();
       if (released > 0) this.logger.log(`Released ${released} reservations a previous run of this replica left in flight`);
     } catch {
       // Redis went away again: the next 'ready' tries once more.

@@ -24,7 +24,8 @@ import {
 } from '../usage/limit-store.js';
 import { providerExhaustion } from '../usage/provider-exhaustion.js';
 import type { RedisConnection } from './redis-connection.js';
-import { ReservationInDoubtError, type FirstAdmission, type RedisLimiter, type SharedCandidate, type SharedReservation } from './redis-limiter.js';
+import type { ClientLimiter } from './client-limiter.js';
+import { ReservationInDoubtError, type DeploymentLimiter, type FirstAdmission, type SharedCandidate, type SharedReservation } from './deployment-limiter.js';
 
 /**
  * The limits every replica shares through Redis (REDIS_URL), on top of this replica's own counts
@@ -34,7 +35,8 @@ import { ReservationInDoubtError, type FirstAdmission, type RedisLimiter, type S
  * one round trip. Throws LimitStoreUnreachableError when Redis cannot answer.
  */
 export class RedisLimitStore extends LimitStore implements AvailabilitySignal {
-  private readonly limiter: RedisLimiter;
+  private readonly limiter: DeploymentLimiter;
+  private readonly clients: ClientLimiter;
   /** The place each reservation holds in Redis, if it holds one. */
   private readonly held = new WeakMap<Reservation, SharedReservation>();
   /** When the provider report last handed to the other replicas was observed, per deployment. */
@@ -46,7 +48,8 @@ export class RedisLimitStore extends LimitStore implements AvailabilitySignal {
     private readonly clock: Clock,
   ) {
     super();
-    this.limiter = connection.limiter!;
+    this.limiter = connection.deployments!;
+    this.clients = connection.clients!;
     // Refusals this replica decides on its own limits count in the shared totals too.
     local.onLimited((key) => this.increment(key, 'limited'));
   }
@@ -188,7 +191,7 @@ export class RedisLimitStore extends LimitStore implements AvailabilitySignal {
   async clientAdmit(name: string, limits: ClientLimits): Promise<ClientAdmission> {
     if (!hasOwnLimits(limits)) return this.local.clientAdmit(name, limits);
     const now = this.clock.now();
-    const shared = await this.connection.attempt(() => this.limiter.clientAdmit(name, limits, now));
+    const shared = await this.connection.attempt(() => this.clients.admit(name, limits, now));
     if (!shared) throw new LimitStoreUnreachableError();
     if (shared.admitted) this.local.countClientRequest(name, now);
     else this.local.countClientRejection(name);
@@ -200,13 +203,13 @@ export class RedisLimitStore extends LimitStore implements AvailabilitySignal {
     // A key with limits had its request counted in Redis on admission; one without, here.
     const countRequest = !hasOwnLimits(limits);
     if (countRequest || usage.promptTokens + usage.completionTokens > 0) {
-      void this.connection.attempt(() => this.limiter.clientBook(name, { ...usage, countRequest }, now));
+      void this.connection.attempt(() => this.clients.book(name, { ...usage, countRequest }, now));
     }
     this.local.clientBook(name, limits, usage);
   }
 
   async clientUsage(name: string): Promise<ClientCounts> {
-    return this.read(() => this.limiter.clientUsage(name, this.clock.now()));
+    return this.read(() => this.clients.usage(name, this.clock.now()));
   }
 
   /**

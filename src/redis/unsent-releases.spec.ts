@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SharedReservation } from './redis-limiter.js';
+import type { SharedReservation } from './deployment-limiter.js';
 import { UnsentReleases, type Release } from './unsent-releases.js';
 
 const withdrawal = (member: string): Release => ({

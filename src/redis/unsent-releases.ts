@@ -1,6 +1,6 @@
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import type { AttemptOutcome } from '../usage/limit-store.js';
-import type { SharedReservation } from './redis-limiter.js';
+import type { SharedReservation } from './deployment-limiter.js';
 
 /** Something that frees shared reservations: a settle, or a withdrawal of reservations in doubt. */
 export type Release =

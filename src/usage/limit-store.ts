@@ -3,6 +3,7 @@ import type { TokenUsage } from '../providers/provider-adapter.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import type { CircuitTicket } from './circuit-breaker.js';
 import type { UsageWindow, WindowName } from './usage-window.js';
+import type { UsageCountersDto } from './dto/usage-report.dto.js';
 
 export type AttemptOutcome = 'completed' | 'failed' | 'cancelled';
 
@@ -66,17 +67,8 @@ export interface AdmissionGate {
   withdrawn(reservation: Reservation): void;
 }
 
-export interface DeploymentCounters {
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  completed: number;
-  failures: number;
-  fallbacks: number;
-  cancellations: number;
-  /** Requests this deployment turned away because a configured window was full. */
-  limited: number;
-}
+/** A deployment's counters since start (across replicas: since its Redis keys were created): GET /usage's documented shape less `inFlight`. */
+export type DeploymentCounters = Omit<UsageCountersDto, 'inFlight'>;
 
 export function emptyCounters(): DeploymentCounters {
   return { requests: 0, promptTokens: 0, completionTokens: 0, completed: 0, failures: 0, fallbacks: 0, cancellations: 0, limited: 0 };

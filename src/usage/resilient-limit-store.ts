@@ -30,7 +30,7 @@ import {
  * Reports (GET /usage, GET /models) show this replica's own counts meanwhile, in either mode.
  */
 export class ResilientLimitStore extends LimitStore {
-  private readonly logger = new Logger('SharedLimits');
+  private readonly logger = new Logger('LimitStore');
   private degraded = false;
 
   constructor(

@@ -1,26 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Deployment } from '../config/model-catalog.js';
-import type {
-  AttemptOutcome,
-  CandidateOrdering as SharedOrdering,
-  ClientAdmission,
-  ClientCounts as SharedClientUsage,
-  ClientLimitName,
-  ClientLimits,
-  WindowCounts as SharedWindow,
-} from '../usage/limit-store.js';
-import { LIMIT_FIELDS, WINDOW_MS, WINDOW_NAMES, type WindowName } from '../usage/usage-window.js';
+import type { AttemptOutcome, CandidateOrdering, WindowCounts } from '../usage/limit-store.js';
+import { LIMIT_FIELDS, WINDOW_NAMES, type WindowName } from '../usage/usage-window.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import {
-  CLIENT_ADMIT_SCRIPT,
-  CLIENT_BOOK_SCRIPT,
   COOL_DOWN_SCRIPT,
   RECLAIM_SCRIPT,
   RESERVE_FIRST_SCRIPT,
   SETTLE_SCRIPT,
   WITHDRAW_SCRIPT,
-} from './limiter-scripts.js';
+} from './deployment-scripts.js';
+import { RedisKeys } from './redis-keys.js';
 
 const OUTCOME_COUNTER: Record<AttemptOutcome, string> = { completed: 'completed', failed: 'failures', cancelled: 'cancellations' };
 
@@ -37,8 +28,6 @@ export type SharedAdmission =
   | { admitted: true; reservation: SharedReservation }
   /** `retryAt` is Infinity when the request can never fit (larger than a whole window). */
   | { admitted: false; retryAt: number; reason: string };
-
-export type { ClientAdmission, ClientLimitName, ClientLimits, SharedClientUsage, SharedOrdering, SharedWindow };
 
 export interface SharedCandidate {
   deployment: Deployment;
@@ -63,13 +52,7 @@ export interface FirstAdmission {
   refusals: SharedRefusal[];
 }
 
-export interface ClientBooking {
-  promptTokens: number;
-  completionTokens: number;
-  countRequest: boolean;
-}
-
-export interface RedisLimiterOptions {
+export interface DeploymentLimiterOptions {
   /** Key prefix; wrapped in a hash tag so every key lands in one Redis Cluster slot. */
   prefix: string;
   /** How long a reservation may stay in flight before it is presumed orphaned (its replica died). */
@@ -95,12 +78,10 @@ export class ReservationInDoubtError extends Error {
   }
 }
 
-type LimiterCommands = (Redis | Cluster) & {
+type DeploymentCommands = (Redis | Cluster) & {
   gatewayReserveFirst(...args: Array<string | number>): Promise<[number, number[], Array<string | number>]>;
   gatewaySettle(...args: Array<string | number>): Promise<number>;
   gatewayWithdraw(...args: Array<string | number>): Promise<number>;
-  gatewayClientAdmit(...args: Array<string | number>): Promise<[number, number?, string?]>;
-  gatewayClientBook(...args: Array<string | number>): Promise<number>;
   gatewayCoolDown(key: string, until: number, now: number, reason: string): Promise<number>;
   gatewayReclaim(...args: Array<string | number>): Promise<number>;
 };
@@ -110,27 +91,23 @@ type LimiterCommands = (Redis | Cluster) & {
  * script to check and reserve, one to reconcile. Windows are the same fixed UTC windows as in
  * memory, so a replica without Redis and one with it count alike.
  */
-export class RedisLimiter {
-  private readonly redis: LimiterCommands;
-  private readonly tag: string;
-  private readonly keyTtlMs: number;
+export class DeploymentLimiter {
+  private readonly redis: DeploymentCommands;
+  private readonly keys: RedisKeys;
   private readonly replica: { id: string; incarnation: string };
 
   constructor(
     redis: Redis | Cluster,
-    private readonly options: RedisLimiterOptions,
+    private readonly options: DeploymentLimiterOptions,
   ) {
     // The number of keys depends on the number of candidates: passed first on each call.
     redis.defineCommand('gatewayReserveFirst', { lua: RESERVE_FIRST_SCRIPT });
     redis.defineCommand('gatewaySettle', { numberOfKeys: 9, lua: SETTLE_SCRIPT });
     redis.defineCommand('gatewayWithdraw', { lua: WITHDRAW_SCRIPT });
-    redis.defineCommand('gatewayClientAdmit', { numberOfKeys: 3, lua: CLIENT_ADMIT_SCRIPT });
-    redis.defineCommand('gatewayClientBook', { numberOfKeys: 2, lua: CLIENT_BOOK_SCRIPT });
     redis.defineCommand('gatewayCoolDown', { numberOfKeys: 1, lua: COOL_DOWN_SCRIPT });
     redis.defineCommand('gatewayReclaim', { lua: RECLAIM_SCRIPT });
-    this.redis = redis as LimiterCommands;
-    this.tag = `{${options.prefix}}`;
-    this.keyTtlMs = options.keyTtlMs ?? 3_600_000;
+    this.redis = redis as DeploymentCommands;
+    this.keys = new RedisKeys(options.prefix, options.keyTtlMs);
     this.replica = options.replica ?? { id: '-', incarnation: randomUUID() };
   }
 
@@ -146,19 +123,19 @@ export class RedisLimiter {
    * Orders the candidates (`ordering`) and reserves the first of the first `considered` that has
    * room, in one atomic step and one round trip.
    */
-  async reserveFirst(candidates: SharedCandidate[], ordering: SharedOrdering, considered: number, now: number): Promise<FirstAdmission> {
-    const keys: string[] = [this.key(candidates.map((candidate) => candidate.deployment.key).join('|'), 'rotation'), this.replicaKey()];
-    const args: Array<string | number> = [now, ordering, considered, now + this.options.leaseMs, this.keyTtlMs];
+  async reserveFirst(candidates: SharedCandidate[], ordering: CandidateOrdering, considered: number, now: number): Promise<FirstAdmission> {
+    const keys: string[] = [this.keys.rotation(candidates.map((candidate) => candidate.deployment.key)), this.keys.replicaInflightKeys(this.replica.id)];
+    const args: Array<string | number> = [now, ordering, considered, now + this.options.leaseMs, this.keys.ttlMs];
     const limit = (value: number | undefined) => (value === undefined ? -1 : value);
     const pending: SharedReservation[] = [];
     for (const { deployment, tokens, eligible } of candidates) {
-      const windows = WINDOW_NAMES.map((name) => this.window(deployment.key, name, now));
+      const windows = WINDOW_NAMES.map((name) => this.keys.window(deployment.key, name, now));
       const member = [randomUUID(), tokens, ...windows.map((window) => window.key), this.replica.id, this.replica.incarnation].join('\n');
       keys.push(
         ...windows.map((window) => window.key),
-        this.key(deployment.key, 'cooldown'),
-        this.key(deployment.key, 'totals'),
-        this.key(deployment.key, 'inflight'),
+        this.keys.cooldown(deployment.key),
+        this.keys.totals(deployment.key),
+        this.keys.inflight(deployment.key),
       );
       args.push(
         eligible ? 1 : 0,
@@ -170,7 +147,7 @@ export class RedisLimiter {
       );
       pending.push({ deploymentKey: deployment.key, tokens, member, windowKeys: windows.map((window) => window.key) });
     }
-    let reply: Awaited<ReturnType<LimiterCommands['gatewayReserveFirst']>>;
+    let reply: Awaited<ReturnType<DeploymentCommands['gatewayReserveFirst']>>;
     try {
       reply = await this.redis.gatewayReserveFirst(keys.length, ...keys, ...args);
     } catch (error) {
@@ -206,20 +183,20 @@ export class RedisLimiter {
     providerReport?: RateLimitSnapshot,
     replayed = false,
   ): Promise<boolean> {
-    const current = WINDOW_NAMES.map((name) => this.window(reservation.deploymentKey, name, now));
+    const current = WINDOW_NAMES.map((name) => this.keys.window(reservation.deploymentKey, name, now));
     const released = await this.redis.gatewaySettle(
       ...reservation.windowKeys,
       ...current.map((window) => window.key),
-      this.key(reservation.deploymentKey, 'totals'),
-      this.key(reservation.deploymentKey, 'inflight'),
-      this.key(reservation.deploymentKey, 'ratelimit'),
+      this.keys.totals(reservation.deploymentKey),
+      this.keys.inflight(reservation.deploymentKey),
+      this.keys.providerReport(reservation.deploymentKey),
       reservation.member,
       reservation.tokens,
       usage?.promptTokens ?? 0,
       usage?.completionTokens ?? 0,
       OUTCOME_COUNTER[outcome],
       ...current.map((window) => window.end),
-      this.keyTtlMs,
+      this.keys.ttlMs,
       now,
       providerReport ? Date.parse(providerReport.observedAt) : 0,
       providerReport ? JSON.stringify(providerReport) : '',
@@ -233,7 +210,7 @@ export class RedisLimiter {
    * inflight keys its id reserved in); returns how many.
    */
   async reclaim(): Promise<number> {
-    const registry = this.replicaKey();
+    const registry = this.keys.replicaInflightKeys(this.replica.id);
     const inflightKeys = await this.redis.smembers(registry);
     if (inflightKeys.length === 0) return 0;
     return this.redis.gatewayReclaim(inflightKeys.length + 1, registry, ...inflightKeys, this.replica.id, this.replica.incarnation);
@@ -243,8 +220,8 @@ export class RedisLimiter {
   async withdraw(reservations: SharedReservation[]): Promise<number> {
     const keys = reservations.flatMap((reservation) => [
       ...reservation.windowKeys,
-      this.key(reservation.deploymentKey, 'totals'),
-      this.key(reservation.deploymentKey, 'inflight'),
+      this.keys.totals(reservation.deploymentKey),
+      this.keys.inflight(reservation.deploymentKey),
     ]);
     const args = reservations.flatMap((reservation) => [reservation.member, reservation.tokens]);
     return this.redis.gatewayWithdraw(keys.length, ...keys, ...args);
@@ -252,27 +229,27 @@ export class RedisLimiter {
 
   /** Skips the deployment on every replica until `until` (a later cooldown is kept), saying why. */
   async coolDown(deploymentKey: string, until: number, now: number, reason = 'cooling down'): Promise<void> {
-    await this.redis.gatewayCoolDown(this.key(deploymentKey, 'cooldown'), until, now, reason);
+    await this.redis.gatewayCoolDown(this.keys.cooldown(deploymentKey), until, now, reason);
   }
 
   async cooldownUntil(deploymentKey: string, now: number): Promise<number | null> {
-    const until = Number((await this.redis.hget(this.key(deploymentKey, 'cooldown'), 'until')) ?? 0);
+    const until = Number((await this.redis.hget(this.keys.cooldown(deploymentKey), 'until')) ?? 0);
     return until > now ? until : null;
   }
 
   /** The newest limits the provider reported to any replica, or null. */
   async providerReport(deploymentKey: string): Promise<RateLimitSnapshot | null> {
-    const report = await this.redis.hget(this.key(deploymentKey, 'ratelimit'), 'report');
+    const report = await this.redis.hget(this.keys.providerReport(deploymentKey), 'report');
     return report ? (JSON.parse(report) as RateLimitSnapshot) : null;
   }
 
   /** What the deployment's current windows hold, across every replica. */
-  async windows(deploymentKey: string, now: number): Promise<Record<WindowName, SharedWindow>> {
-    const windows = WINDOW_NAMES.map((name) => this.window(deploymentKey, name, now));
+  async windows(deploymentKey: string, now: number): Promise<Record<WindowName, WindowCounts>> {
+    const windows = WINDOW_NAMES.map((name) => this.keys.window(deploymentKey, name, now));
     const pipeline = this.redis.pipeline();
     for (const window of windows) pipeline.hmget(window.key, 'r', 't', 'p', 'c');
     const replies = (await pipeline.exec()) ?? [];
-    const result = {} as Record<WindowName, SharedWindow>;
+    const result = {} as Record<WindowName, WindowCounts>;
     windows.forEach((window, index) => {
       const [error, values] = replies[index] ?? [null, []];
       if (error) throw error;
@@ -286,7 +263,7 @@ export class RedisLimiter {
   async totals(
     deploymentKey: string,
   ): Promise<Record<'requests' | 'completed' | 'failures' | 'fallbacks' | 'cancellations' | 'limited' | 'promptTokens' | 'completionTokens', number>> {
-    const raw = await this.redis.hgetall(this.key(deploymentKey, 'totals'));
+    const raw = await this.redis.hgetall(this.keys.totals(deploymentKey));
     const count = (field: string) => Number(raw[field] ?? 0);
     return {
       requests: count('requests'),
@@ -302,71 +279,12 @@ export class RedisLimiter {
 
   /** Adds one to a counter kept outside the scripts (fallbacks, refusals decided by this replica). */
   async increment(deploymentKey: string, counter: 'fallbacks' | 'limited'): Promise<void> {
-    const key = this.key(deploymentKey, 'totals');
-    await this.redis.multi().hincrby(key, counter, 1).pexpire(key, this.keyTtlMs).exec();
+    const key = this.keys.totals(deploymentKey);
+    await this.redis.multi().hincrby(key, counter, 1).pexpire(key, this.keys.ttlMs).exec();
   }
 
   /** Requests of this deployment in flight on any replica (expired leases excluded). */
   async inFlight(deploymentKey: string, now: number): Promise<number> {
-    return this.redis.zcount(this.key(deploymentKey, 'inflight'), `(${now}`, '+inf');
-  }
-
-  /** Checks and counts a chat request against an access key's own limits, across replicas. */
-  async clientAdmit(name: string, limits: ClientLimits, now: number): Promise<ClientAdmission> {
-    const minute = this.window(`client:${name}`, 'minute', now);
-    const day = this.window(`client:${name}`, 'day', now);
-    const [admitted, retryAt, limit] = await this.redis.gatewayClientAdmit(
-      minute.key,
-      day.key,
-      this.key(`client:${name}`, 'totals'),
-      limits.requestsPerMinute ?? -1,
-      limits.tokensPerDay ?? -1,
-      minute.end,
-      day.end,
-      now,
-      this.keyTtlMs,
-    );
-    if (admitted === 1) return { admitted: true };
-    return { admitted: false, retryAt: Number(retryAt), limit: limit as ClientLimitName };
-  }
-
-  /** Books a finished request's tokens against its access key (and the request, if admission did not count it). */
-  async clientBook(name: string, usage: ClientBooking, now: number): Promise<void> {
-    const day = this.window(`client:${name}`, 'day', now);
-    const totals = this.key(`client:${name}`, 'totals');
-    await this.redis.gatewayClientBook(day.key, totals, usage.promptTokens, usage.completionTokens, day.end, now, this.keyTtlMs, usage.countRequest ? 1 : 0);
-  }
-
-  /** An access key's usage across replicas: this minute's requests, today's tokens, totals. */
-  async clientUsage(name: string, now: number): Promise<SharedClientUsage> {
-    const minute = this.window(`client:${name}`, 'minute', now);
-    const day = this.window(`client:${name}`, 'day', now);
-    const [minuteRequests, dayTokens, totals] = await Promise.all([
-      this.redis.hget(minute.key, 'r'),
-      this.redis.hget(day.key, 't'),
-      this.redis.hgetall(this.key(`client:${name}`, 'totals')),
-    ]);
-    const count = (value: string | null | undefined) => Number(value ?? 0);
-    return {
-      minute: { start: minute.start, end: minute.end, requests: count(minuteRequests) },
-      day: { start: day.start, end: day.end, tokens: count(dayTokens) },
-      requests: count(totals.requests),
-      promptTokens: count(totals.promptTokens),
-      completionTokens: count(totals.completionTokens),
-      rejected: count(totals.rejected),
-    };
-  }
-
-  private window(deploymentKey: string, name: WindowName, now: number) {
-    const start = now - (now % WINDOW_MS[name]);
-    return { name, start, end: start + WINDOW_MS[name], key: this.key(deploymentKey, `${name}:${start}`) };
-  }
-
-  private replicaKey(): string {
-    return `${this.tag}:replica:${this.replica.id}:inflight-keys`;
-  }
-
-  private key(deploymentKey: string, suffix: string): string {
-    return `${this.tag}:${deploymentKey}:${suffix}`;
+    return this.redis.zcount(this.keys.inflight(deploymentKey), `(${now}`, '+inf');
   }
 }

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { ModelLimits } from '../../src/config/model-limits.dto.js';
 import type { RateLimitSnapshot } from '../../src/providers/rate-limit-headers.js';
-import { RedisLimiter, type SharedReservation } from '../../src/redis/redis-limiter.js';
+import { DeploymentLimiter, type SharedReservation } from '../../src/redis/deployment-limiter.js';
 import { deployment } from '../support/fixtures.js';
 import { eventually } from '../support/gateway-client.js';
 import { RedisServer } from './redis-server.js';
@@ -36,16 +36,16 @@ const NONE: ModelLimits = {
 };
 
 /** A limiter on its own connection: one per simulated replica. */
-function replica(options: { leaseMs?: number; prefix?: string } = {}): RedisLimiter {
+function replica(options: { leaseMs?: number; prefix?: string } = {}): DeploymentLimiter {
   const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
   clients.push(client);
-  return new RedisLimiter(client, { prefix: options.prefix ?? 'test', leaseMs: options.leaseMs ?? 60_000 });
+  return new DeploymentLimiter(client, { prefix: options.prefix ?? 'test', leaseMs: options.leaseMs ?? 60_000 });
 }
 
 const at = (iso: string) => Date.parse(iso);
 const limited = (limits: Partial<ModelLimits>) => deployment('groq', 'm', { limits: { ...NONE, ...limits } });
 
-describe('RedisLimiter', () => {
+describe('DeploymentLimiter', () => {
   it('admits up to requestsPerMinute, then refuses until the end of the UTC minute', async () => {
     const limiter = replica();
     const model = limited({ requestsPerMinute: 2 });
@@ -113,7 +113,7 @@ describe('RedisLimiter', () => {
   it('takes back a reservation whose reply never arrived: a timed-out reserve leaves nothing held', async () => {
     const impatient = new Redis(server.url, { maxRetriesPerRequest: 0, commandTimeout: 100 });
     clients.push(impatient);
-    const limiter = new RedisLimiter(impatient, { prefix: 'test', leaseMs: 60_000 });
+    const limiter = new DeploymentLimiter(impatient, { prefix: 'test', leaseMs: 60_000 });
     const observer = replica();
     const model = limited({});
     const now = Date.now();
@@ -196,7 +196,7 @@ describe('RedisLimiter', () => {
       observedAt,
       windows: [{ resource: 'requests', window: 'day', limit: 1000, remaining }],
     });
-    const settleWith = async (limiter: RedisLimiter, snapshot: RateLimitSnapshot) => {
+    const settleWith = async (limiter: DeploymentLimiter, snapshot: RateLimitSnapshot) => {
       const admission = await limiter.reserve(model, 1, now);
       await limiter.settle((admission as { reservation: SharedReservation }).reservation, 'completed', undefined, now, snapshot);
     };
@@ -251,7 +251,7 @@ describe('RedisLimiter', () => {
       clients.push(redis);
       return redis;
     };
-    const as = (id: string, incarnation: string) => new RedisLimiter(client(), { prefix: 'test', leaseMs: 60_000, replica: { id, incarnation } });
+    const as = (id: string, incarnation: string) => new DeploymentLimiter(client(), { prefix: 'test', leaseMs: 60_000, replica: { id, incarnation } });
     const model = limited({});
     const now = at('2026-03-04T10:20:30.000Z');
     await as('a', 'run-1').reserve(model, 10, now);
@@ -266,7 +266,7 @@ describe('RedisLimiter', () => {
   });
 });
 
-describe('RedisLimiter.reserveFirst: the order every replica shares', () => {
+describe('DeploymentLimiter.reserveFirst: the order every replica shares', () => {
   const now = at('2026-03-04T10:20:30.000Z');
   const three = [deployment('groq', 'a', { limits: NONE }), deployment('groq', 'b', { limits: NONE }), deployment('cerebras', 'c', { limits: NONE })];
   const candidates = (models: typeof three, eligible = models.map(() => true)) =>
