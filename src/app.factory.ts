@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Writable } from 'node:stream';
-import { BadRequestException, HttpException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { BadRequestException, HttpException, type ValidationError } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -9,6 +9,7 @@ import { AppModule } from './app.module.js';
 import { RequestInvalidError } from './common/errors/gateway-errors.js';
 import { answerClientError, answerUnmetExpectation, GatewayExceptionFilter } from './common/errors/gateway-exception.filter.js';
 import { BodyShapePipe } from './common/http/body-shape.pipe.js';
+import { GatewayValidationPipe } from './common/http/validation.pipe.js';
 import { ExchangeHooks } from './common/http/exchange-hooks.js';
 import { MIN_MAX_JSON_VALUES, registerJsonBodyParser } from './common/http/json-body-parser.js';
 import { requestIdOf } from './common/http/request-context.js';
@@ -76,12 +77,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
   app.useGlobalFilters(filter);
   app.useGlobalPipes(
     new BodyShapePipe({ maxMessages: environment.MAX_MESSAGES }),
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      exceptionFactory: (errors) => toRequestInvalid(errors),
-    }),
+    new GatewayValidationPipe((errors) => toRequestInvalid(errors)),
   );
   const origins = parseOrigins(environment.ALLOWED_ORIGINS);
   if (origins) app.enableCors({ origin: origins, exposedHeaders: ['retry-after', 'x-request-id'] });

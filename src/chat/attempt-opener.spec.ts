@@ -31,7 +31,7 @@ class FakeProvider {
     this.upstream = new ControlledUpstream(signal);
     return new Promise((resolve, reject) => {
       signal.addEventListener('abort', () => reject(new UpstreamError('aborted', 'groq request aborted')), { once: true });
-      this.answer = (rateLimit) => resolve({ rateLimit: rateLimit ?? null, batches: this.upstream });
+      this.answer = (rateLimit) => resolve({ rateLimit: rateLimit ?? null, batches: this.upstream, droppedParameters: [] });
       this.refuse = reject;
     });
   }

@@ -26,6 +26,8 @@ export interface OpenedAttempt extends Attempt {
   /** The batches read while waiting for the first token. */
   buffered: UpstreamChunk[][];
   ended: boolean;
+  /** Parameters this provider does not take, left out of the request. */
+  droppedParameters: string[];
   detachClient: () => void;
 }
 
@@ -81,6 +83,14 @@ export class AttemptOpener {
           seed: command.seed,
           user: command.user,
           responseFormat: command.responseFormat,
+          tools: command.tools,
+          toolChoice: command.toolChoice,
+          parallelToolCalls: command.parallelToolCalls,
+          reasoningEffort: command.reasoningEffort,
+          reasoning: command.reasoning,
+          frequencyPenalty: command.frequencyPenalty,
+          presencePenalty: command.presencePenalty,
+          promptCacheKey: command.promptCacheKey,
         },
         controller.signal,
       );
@@ -95,9 +105,10 @@ export class AttemptOpener {
           break;
         }
         buffered.push(next.value);
-        if (next.value.some((chunk) => chunk.content || chunk.reasoning || chunk.finishReason)) break;
+        // Text, reasoning and a tool call are all output: once one is relayed, no fallback.
+        if (next.value.some((chunk) => chunk.content || chunk.reasoning || chunk.toolCalls || chunk.finishReason)) break;
       }
-      return { ...attempt, controller, iterator, buffered, ended, detachClient };
+      return { ...attempt, controller, iterator, buffered, ended, detachClient, droppedParameters: stream.droppedParameters };
     } catch (error) {
       controller.abort();
       detachClient();

@@ -1,6 +1,15 @@
 import type { AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Deployment } from '../config/model-catalog.js';
-import type { TokenUsage, UpstreamMessage } from '../providers/provider-adapter.js';
+import type {
+  ReasoningDelivery,
+  ReasoningEffort,
+  TokenUsage,
+  ToolCall,
+  ToolCallDelta,
+  ToolChoice,
+  ToolDefinition,
+  UpstreamMessage,
+} from '../providers/provider-adapter.js';
 import type { ChatRequestContext } from '../common/http/chat-route.js';
 
 /** A validated chat request, independent of the HTTP shape it came in. */
@@ -14,6 +23,17 @@ export interface ChatCommand {
   seed?: number;
   user?: string;
   responseFormat?: Record<string, unknown>;
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  reasoningEffort?: ReasoningEffort;
+  /** How the model's reasoning should come back; absent: the provider's default. */
+  reasoning?: ReasoningDelivery;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  promptCacheKey?: string;
+  /** Parameters accepted and left out before any provider is chosen (named in the response). */
+  droppedParameters?: string[];
   /** Who asked and the request's id; one is made up when absent. */
   context?: ChatRequestContext;
 }
@@ -25,10 +45,14 @@ export interface ChatMeta {
   provider: string;
   /** Deployments that failed before this one answered. */
   attempts: AttemptRecord[];
+  /** Request parameters left out: by the gateway, and by the provider that answers. */
+  droppedParameters: string[];
 }
 
 export type ChatEvent =
   | { type: 'delta'; content: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'tool_calls'; calls: ToolCallDelta[] }
   | { type: 'done'; finishReason: string; usage: TokenUsage };
 
 /** An answer that has begun: the model is chosen and its first token has arrived. */
@@ -47,14 +71,47 @@ export interface ChatSession {
 export interface ChatCompletion {
   meta: ChatMeta;
   deployment: Deployment;
-  content: string;
+  /** Null when the model only called tools. */
+  content: string | null;
+  /** The model's reasoning, when the provider sent it. */
+  reasoning?: string;
+  toolCalls?: ToolCall[];
   finishReason: string;
   usage: TokenUsage;
 }
 
-/** chars/4 plus a few tokens of per-message framing: close enough to reserve against limits. */
-export function estimatePromptTokens(messages: readonly UpstreamMessage[]): number {
+/** The characters of a message the model reads: its text, and the names and arguments of its tool calls. */
+export function messageCharacters(message: UpstreamMessage): number {
+  let characters = message.content?.length ?? 0;
+  if (message.role === 'assistant') {
+    for (const call of message.toolCalls ?? []) characters += call.id.length + call.function.name.length + call.function.arguments.length;
+  }
+  return characters;
+}
+
+/**
+ * chars/4 plus a few tokens of per-message framing: close enough to reserve against limits.
+ * Tool definitions count as their JSON, which is roughly what the provider puts in the prompt.
+ */
+export function estimatePromptTokens(messages: readonly UpstreamMessage[], tools: readonly ToolDefinition[] = []): number {
   let characters = 0;
-  for (const message of messages) characters += message.content.length;
+  for (const message of messages) characters += messageCharacters(message);
+  if (tools.length > 0) characters += JSON.stringify(tools).length;
   return Math.ceil(characters / 4) + messages.length * 4 + 3;
+}
+
+/** The complete calls a stream's tool-call fragments add up to, by index. */
+export function assembleToolCalls(deltas: readonly ToolCallDelta[]): ToolCall[] {
+  const calls = new Map<number, ToolCall>();
+  for (const delta of deltas) {
+    let call = calls.get(delta.index);
+    if (!call) {
+      call = { id: '', type: 'function', function: { name: '', arguments: '' } };
+      calls.set(delta.index, call);
+    }
+    if (delta.id) call.id = delta.id;
+    if (delta.function?.name) call.function.name += delta.function.name;
+    if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
+  }
+  return [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
 }

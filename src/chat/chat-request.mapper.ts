@@ -10,6 +10,8 @@ export function toChatCommand(body: ChatRequestDto): ChatCommand {
     maxTokens: body.max_tokens,
     topP: body.top_p,
     stop: body.stop,
+    // Without it the provider's default stands and the writers leave reasoning out.
+    ...(body.include_reasoning ? { reasoning: 'separate' as const } : {}),
   };
 }
 
@@ -27,6 +29,16 @@ export function responseFormat(stream: boolean | undefined, accept: string | und
   return 'sse';
 }
 
-export function toChatCompletionResponse({ meta, content, finishReason, usage }: ChatCompletion): ChatCompletionResponseDto {
-  return { ...meta, content, finishReason, usage };
+export function toChatCompletionResponse({ meta, content, reasoning, finishReason, usage }: ChatCompletion, includeReasoning: boolean): ChatCompletionResponseDto {
+  const { requestId, model, provider, attempts } = meta;
+  return {
+    requestId,
+    model,
+    provider,
+    content: content ?? '',
+    ...(includeReasoning && reasoning !== undefined ? { reasoning } : {}),
+    finishReason,
+    usage,
+    attempts,
+  };
 }

@@ -21,28 +21,29 @@ export class ChatResponseWriter {
     this.writeTimeoutMs = config.get('CLIENT_WRITE_TIMEOUT_MS', { infer: true });
   }
 
-  write(format: StreamFormat, session: ChatSession, reply: FastifyReply): Promise<void> {
+  write(format: StreamFormat, session: ChatSession, reply: FastifyReply, options: { includeReasoning?: boolean } = {}): Promise<void> {
     reply.header('x-request-id', session.meta.requestId);
-    return format === 'sse' ? this.sse(session, reply) : this.text(session, reply);
+    return format === 'sse' ? this.sse(session, reply, options.includeReasoning ?? false) : this.text(session, reply);
   }
 
-  /** meta, delta..., then done; or error (and no done) if the answer breaks off. */
-  private async sse(session: ChatSession, reply: FastifyReply): Promise<void> {
+  /** meta, (reasoning...,) delta..., then done; or error (and no done) if the answer breaks off. */
+  private async sse(session: ChatSession, reply: FastifyReply, includeReasoning: boolean): Promise<void> {
     const out = new RawStream(reply, 'text/event-stream; charset=utf-8', {
       keepaliveMs: this.keepaliveMs,
       keepaliveText: ': ping\n\n',
       writeTimeoutMs: this.writeTimeoutMs,
     });
     // meta leaves with the first deltas, in one write.
-    let text = sseEvent('meta', session.meta);
+    const { requestId, model, provider, attempts } = session.meta;
+    let text = sseEvent('meta', { requestId, model, provider, attempts });
     try {
       for await (const batch of session.events) {
         for (const event of batch) {
-          text +=
-            event.type === 'delta'
-              ? `event: delta\ndata: {"content":${JSON.stringify(event.content)}}\n\n`
-              : sseEvent('done', { finishReason: event.finishReason, usage: event.usage });
+          if (event.type === 'delta') text += `event: delta\ndata: {"content":${JSON.stringify(event.content)}}\n\n`;
+          else if (event.type === 'reasoning') text += includeReasoning ? sseEvent('reasoning', { text: event.text }) : '';
+          else if (event.type === 'done') text += sseEvent('done', { finishReason: event.finishReason, usage: event.usage });
         }
+        if (!text) continue;
         const flowing = out.write(text);
         text = '';
         if (!flowing) await out.drained();

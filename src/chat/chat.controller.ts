@@ -38,10 +38,11 @@ export class ChatController {
     const signal = abortOnDisconnect(reply);
     const format = responseFormat(body.stream, accept);
     const command = { ...toChatCommand(body), context: chatContext(request, 'chat') };
+    const includeReasoning = body.include_reasoning === true;
     if (format === 'json') {
-      await reply.send(toChatCompletionResponse(await this.chatService.complete(command, signal)));
+      await reply.send(toChatCompletionResponse(await this.chatService.complete(command, signal), includeReasoning));
       return;
     }
-    await this.writer.write(format, await this.chatService.start(command, signal), reply);
+    await this.writer.write(format, await this.chatService.start(command, signal), reply, { includeReasoning });
   }
 }

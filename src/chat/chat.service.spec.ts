@@ -32,7 +32,7 @@ function setUp(options: { autoFallback?: boolean; outcomes: Record<string, Upstr
       const outcome = options.outcomes[attempt.deployment.key];
       if (outcome === 'client-gone') throw new ClientGoneError();
       if (outcome !== 'ok') throw new UpstreamError(outcome!, `${attempt.deployment.provider} failed`);
-      return { ...attempt } as unknown as OpenedAttempt;
+      return { ...attempt, droppedParameters: [] } as unknown as OpenedAttempt;
     },
   };
   const relay = {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ClientGoneError, GatewayError, ShuttingDownError, StreamInterruptedError, UpstreamFailedError, UpstreamTimeoutError, type AttemptRecord } from '../common/errors/gateway-errors.js';
+import { ClientGoneError, GatewayError, ShuttingDownError, UpstreamFailedError, UpstreamTimeoutError, type AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
@@ -13,6 +13,7 @@ import { FailureLearning } from '../usage/failure-learning.js';
 import { UsageTracker, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
 import { AttemptOpener } from './attempt-opener.js';
 import { estimatePromptTokens, type ChatCommand, type ChatCompletion, type ChatSession } from './chat-command.js';
+import { collectCompletion } from './completion.js';
 import { chooseFinalError } from './final-error.js';
 import { requestSummary, type RequestRecord } from './request-record.js';
 import { checkRequestSize, type RequestSizeLimits } from './request-size.js';
@@ -69,7 +70,7 @@ export class ChatService {
     checkRequestSize(command, this.sizeLimits);
     const { requestId } = record.context;
     const plan = this.selector.candidates(command.model, record.context.allowedModels);
-    const promptTokens = estimatePromptTokens(command.messages);
+    const promptTokens = estimatePromptTokens(command.messages, command.tools);
     const maxCompletionTokensFor = (deployment: Deployment) => command.maxTokens ?? deployment.defaults.maxCompletionTokens;
     const tokensFor = (deployment: Deployment) => promptTokens + maxCompletionTokensFor(deployment);
     const attempts: AttemptRecord[] = [];
@@ -106,7 +107,8 @@ export class ChatService {
         record.attempts += 1;
         const opened = await this.opener.open(attempt, command, signal);
         record.firstTokenAt = performance.now();
-        const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts };
+        const droppedParameters = [...(command.droppedParameters ?? []), ...opened.droppedParameters];
+        const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts, droppedParameters };
         return { meta, deployment, events: this.relay.relay(opened, signal, record) };
       } catch (error) {
         if (error instanceof ClientGoneError || this.lifecycle.interrupted.aborted) {
@@ -132,14 +134,6 @@ export class ChatService {
 
   /** The whole answer at once (`stream: false`). */
   async complete(command: ChatCommand, signal: AbortSignal): Promise<ChatCompletion> {
-    const session = await this.start(command, signal);
-    let content = '';
-    for await (const batch of session.events) {
-      for (const event of batch) {
-        if (event.type === 'delta') content += event.content;
-        else return { meta: session.meta, deployment: session.deployment, content, finishReason: event.finishReason, usage: event.usage };
-      }
-    }
-    throw new StreamInterruptedError('upstream_error', 'The answer ended without completing.');
+    return collectCompletion(await this.start(command, signal));
   }
 }

@@ -1,5 +1,5 @@
 import { RequestInvalidError } from '../common/errors/gateway-errors.js';
-import type { ChatCommand } from './chat-command.js';
+import { messageCharacters, type ChatCommand } from './chat-command.js';
 
 /** MAX_MESSAGES and MAX_INPUT_CHARS. */
 export interface RequestSizeLimits {
@@ -13,7 +13,7 @@ export function checkRequestSize(command: ChatCommand, { maxMessages, maxInputCh
   if (command.messages.length > maxMessages) {
     fields.push({ field: 'messages', errors: [`must contain at most ${maxMessages} messages`] });
   }
-  const characters = command.messages.reduce((sum, message) => sum + message.content.length, 0);
+  const characters = command.messages.reduce((sum, message) => sum + messageCharacters(message), 0);
   if (characters > maxInputChars) {
     fields.push({ field: 'messages', errors: [`total content must be at most ${maxInputChars} characters`] });
   }

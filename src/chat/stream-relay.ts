@@ -55,9 +55,17 @@ export class StreamRelay {
       for (const chunk of batch) {
         if (chunk.usage) usage = chunk.usage;
         if (chunk.finishReason) finishReason = chunk.finishReason;
+        if (chunk.reasoning) {
+          deliveredCharacters += chunk.reasoning.length;
+          events.push({ type: 'reasoning', text: chunk.reasoning });
+        }
         if (chunk.content) {
           deliveredCharacters += chunk.content.length;
           events.push({ type: 'delta', content: chunk.content });
+        }
+        if (chunk.toolCalls) {
+          for (const call of chunk.toolCalls) deliveredCharacters += (call.function?.name?.length ?? 0) + (call.function?.arguments?.length ?? 0);
+          events.push({ type: 'tool_calls', calls: chunk.toolCalls });
         }
       }
       return events;

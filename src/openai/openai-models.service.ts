@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ModelNotFoundError } from '../common/errors/gateway-errors.js';
 import { allows } from '../models/allowed-models.js';
 import { ModelCatalogService } from '../models/model-catalog.service.js';
 import type { OpenAiModelDto, OpenAiModelListDto } from './dto/chat-completion-response.dto.js';
@@ -28,5 +29,12 @@ export class OpenAiModelsService {
       deployments.push(...serving.map((deployment) => entry(deployment.key, [deployment.provider])));
     }
     return { object: 'list', data: [...models, ...deployments] };
+  }
+
+  /** One entry of `list`: a public model id or `provider/id`; 404 when it is not listed there. */
+  retrieve(id: string, allowed: readonly string[] | null = null): OpenAiModelDto {
+    const model = this.list(allowed).data.find((entry) => entry.id === id);
+    if (!model) throw new ModelNotFoundError(id);
+    return model;
   }
 }

@@ -6,7 +6,7 @@ import { describeInterruption } from '../chat/stream-interruption.js';
 import { ClientGoneError } from '../common/errors/gateway-errors.js';
 import { RawStream } from '../common/http/raw-stream.js';
 import type { Environment } from '../config/environment.js';
-import type { TokenUsage } from '../providers/provider-adapter.js';
+import type { TokenUsage, ToolCallDelta } from '../providers/provider-adapter.js';
 import type { ChatCompletionChunkDto, ChatCompletionDto, CompletionUsageDto } from './dto/chat-completion-response.dto.js';
 
 const DONE = 'data: [DONE]\n\n';
@@ -38,16 +38,20 @@ export class OpenAiResponseWriter {
       'x-gateway-model': meta.model,
       'x-gateway-provider': meta.provider,
       'x-gateway-attempts': String(meta.attempts.length + 1),
+      ...(meta.droppedParameters.length > 0 ? { 'x-gateway-dropped-params': meta.droppedParameters.join(', ') } : {}),
     });
   }
 
-  completion({ meta, deployment, content, finishReason, usage }: ChatCompletion): ChatCompletionDto {
+  completion({ meta, deployment, content, reasoning, toolCalls, finishReason, usage }: ChatCompletion): ChatCompletionDto {
+    const message: ChatCompletionDto['choices'][number]['message'] = { role: 'assistant', content, refusal: null };
+    if (reasoning !== undefined) message.reasoning = reasoning;
+    if (toolCalls) message.tool_calls = toolCalls;
     return {
       id: `chatcmpl-${meta.requestId}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: deployment.model,
-      choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
       usage: toUsage(usage),
     };
   }
@@ -76,19 +80,30 @@ export class OpenAiResponseWriter {
     const contentChunk = (content: string): string =>
       `data: ${head},"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}]}\n\n`;
     let first = true;
+    // The first chunk carries the role, whichever kind of output comes first.
+    const delta = (fields: { content?: string; reasoning?: string; tool_calls?: ToolCallDelta[] }): string => {
+      const text = chunk([{ index: 0, delta: first ? { role: 'assistant', ...fields } : fields, finish_reason: null }]);
+      first = false;
+      return text;
+    };
     try {
       for await (const batch of session.events) {
         let text = '';
         for (const event of batch) {
-          if (event.type === 'delta') {
-            text += first
-              ? chunk([{ index: 0, delta: { role: 'assistant', content: event.content }, finish_reason: null }])
-              : contentChunk(event.content);
-            first = false;
-          } else {
-            text += chunk([{ index: 0, delta: {}, finish_reason: event.finishReason }]);
-            if (includeUsage) text += chunk([], toUsage(event.usage));
-            text += DONE;
+          switch (event.type) {
+            case 'delta':
+              text += first ? delta({ content: event.content }) : contentChunk(event.content);
+              break;
+            case 'reasoning':
+              text += delta({ reasoning: event.text });
+              break;
+            case 'tool_calls':
+              text += delta({ tool_calls: event.calls });
+              break;
+            case 'done':
+              text += chunk([{ index: 0, delta: {}, finish_reason: event.finishReason }]);
+              if (includeUsage) text += chunk([], toUsage(event.usage));
+              text += DONE;
           }
         }
         if (!out.write(text)) await out.drained();

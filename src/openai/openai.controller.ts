@@ -1,12 +1,12 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatService } from '../chat/chat.service.js';
 import { ChatEndpoint } from '../common/http/chat-route.js';
 import { abortOnDisconnect } from '../common/http/client-disconnect.js';
 import { chatContext } from '../common/http/request-context.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
-import { OpenAiModelListDto } from './dto/chat-completion-response.dto.js';
+import { OpenAiErrorResponseDto, OpenAiModelDto, OpenAiModelListDto } from './dto/chat-completion-response.dto.js';
 import { ApiChatCompletionResponses } from './openai-api.decorators.js';
 import { OpenAiModelsService } from './openai-models.service.js';
 import { toChatCommand } from './openai-request.mapper.js';
@@ -48,5 +48,13 @@ export class OpenAiController {
   @Get('models')
   listOpenAiModels(@Req() request: FastifyRequest): OpenAiModelListDto {
     return this.models.list(request.client?.allowedModels ?? null);
+  }
+
+  /** One model of GET /v1/models: a public model id, or `provider/id` (its slashes as they are, or encoded). */
+  @Get('models/*')
+  @ApiParam({ name: '*', description: 'A public model id or `provider/id`, e.g. `gpt-oss-120b` or `groq/openai/gpt-oss-120b`.', example: 'gpt-oss-120b' })
+  @ApiNotFoundResponse({ description: 'Not a model that can serve now (for this access key).', type: OpenAiErrorResponseDto })
+  retrieveOpenAiModel(@Param('*') id: string, @Req() request: FastifyRequest): OpenAiModelDto {
+    return this.models.retrieve(id, request.client?.allowedModels ?? null);
   }
 }

@@ -5,12 +5,15 @@ import type { Environment } from '../config/environment.js';
 import { UpstreamAnomalies } from './upstream-anomalies.js';
 import { createUpstreamFetch } from './upstream-fetch.js';
 import { OpenAiCompatibleAdapter, inspectSdkError, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
+import type { ReasoningDelivery } from './provider-adapter.js';
 
 @Injectable()
 export class CerebrasAdapter extends OpenAiCompatibleAdapter {
   readonly name = 'cerebras';
   readonly apiKeyVariable = 'CEREBRAS_API_KEY';
   protected readonly unsuffixedWindows = { requests: 'day', tokens: 'minute' } as const;
+  // Cerebras takes every optional parameter the gateway sends.
+  protected readonly unsupportedParameters = new Set<string>();
   private readonly client: Cerebras | null;
 
   constructor(config: ConfigService<Environment, true>, anomalies: UpstreamAnomalies) {
@@ -40,6 +43,11 @@ export class CerebrasAdapter extends OpenAiCompatibleAdapter {
   protected send(body: Record<string, unknown>, signal: AbortSignal): Promise<RawResponse> {
     const params = body as unknown as Cerebras.ChatCompletionCreateParams;
     return this.client!.chat.completions.create(params, { signal }).asResponse() as unknown as Promise<RawResponse>;
+  }
+
+  // Cerebras has no `include_reasoning`: `reasoning_format` says it all.
+  protected reasoningFields(delivery: ReasoningDelivery): Record<string, unknown> {
+    return { reasoning_format: delivery === 'separate' ? 'parsed' : delivery };
   }
 
   protected inspectSdkError(error: unknown): SdkFailure {

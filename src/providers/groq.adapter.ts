@@ -6,6 +6,7 @@ import type { Environment } from '../config/environment.js';
 import { UpstreamAnomalies } from './upstream-anomalies.js';
 import { createUpstreamFetch } from './upstream-fetch.js';
 import { OpenAiCompatibleAdapter, inspectSdkError, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
+import type { ReasoningDelivery } from './provider-adapter.js';
 
 @Injectable()
 export class GroqAdapter extends OpenAiCompatibleAdapter {
@@ -13,6 +14,8 @@ export class GroqAdapter extends OpenAiCompatibleAdapter {
   readonly apiKeyVariable = 'GROQ_API_KEY';
   // Groq's unsuffixed headers: requests are per day, tokens per minute.
   protected readonly unsuffixedWindows = { requests: 'day', tokens: 'minute' } as const;
+  // Groq documents the penalties as "not yet supported by any of our models", and has no prompt cache key.
+  protected readonly unsupportedParameters = new Set(['frequency_penalty', 'presence_penalty', 'prompt_cache_key']);
   private readonly client: Groq | null;
 
   constructor(config: ConfigService<Environment, true>, anomalies: UpstreamAnomalies) {
@@ -41,6 +44,13 @@ export class GroqAdapter extends OpenAiCompatibleAdapter {
   // Ask for top-level usage on the last chunk as well as x_groq.usage.
   protected override extraBody(): Record<string, unknown> {
     return { stream_options: { include_usage: true } };
+  }
+
+  // `include_reasoning` works on every Groq reasoning model; `reasoning_format` not on gpt-oss,
+  // which is only needed for `raw`.
+  protected reasoningFields(delivery: ReasoningDelivery): Record<string, unknown> {
+    if (delivery === 'raw') return { reasoning_format: 'raw' };
+    return { include_reasoning: delivery === 'separate' };
   }
 
   protected inspectSdkError(error: unknown): SdkFailure {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OpenAiCompatibleAdapter, type RawResponse, type SdkFailure } from './openai-compatible.adapter.js';
-import type { UpstreamChunk, UpstreamRequest, UpstreamStream } from './provider-adapter.js';
+import type { ReasoningDelivery, UpstreamChunk, UpstreamRequest, UpstreamStream } from './provider-adapter.js';
 import { MAX_UPSTREAM_WAIT_MS, type HeaderSource } from './rate-limit-headers.js';
 import { MAX_SSE_FRAME_BYTES } from './sse-decoder.js';
 import { UpstreamAnomalies, type UpstreamAnomalyKind } from './upstream-anomalies.js';
@@ -18,6 +18,7 @@ class TestAdapter extends OpenAiCompatibleAdapter {
   readonly apiKeyVariable = 'TESTPROV_API_KEY';
   readonly configured = true;
   protected readonly unsuffixedWindows = { requests: 'day', tokens: 'minute' } as const;
+  protected readonly unsupportedParameters = new Set(['presence_penalty']);
   readonly sent: Array<Record<string, unknown>> = [];
 
   constructor(
@@ -30,6 +31,10 @@ class TestAdapter extends OpenAiCompatibleAdapter {
   protected send(body: Record<string, unknown>): Promise<RawResponse> {
     this.sent.push(body);
     return this.respond();
+  }
+
+  protected reasoningFields(delivery: ReasoningDelivery): Record<string, unknown> {
+    return { reasoning_mode: delivery };
   }
 
   protected inspectSdkError(error: unknown): SdkFailure {
@@ -100,6 +105,54 @@ describe('OpenAiCompatibleAdapter', () => {
       });
     });
 
+    it('sends tools, tool messages and reasoning in the wire shape, leaving out what the provider does not take', async () => {
+      const adapter = answering(sse('[DONE]'));
+      const call = { id: 'call_1', type: 'function' as const, function: { name: 'weather', arguments: '{"city":"Oslo"}' } };
+      const tool = { type: 'function' as const, function: { name: 'weather', parameters: { type: 'object' } } };
+      const stream = await adapter.openStream(
+        {
+          ...request,
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'assistant', content: '', toolCalls: [call] },
+            { role: 'tool', content: '12 C', toolCallId: 'call_1' },
+            { role: 'assistant', content: null },
+          ],
+          tools: [tool],
+          toolChoice: 'required',
+          parallelToolCalls: false,
+          reasoningEffort: 'low',
+          reasoning: 'hidden',
+          presencePenalty: 0.5,
+          frequencyPenalty: 0.2,
+        },
+        new AbortController().signal,
+      );
+      await drain(stream);
+      expect(adapter.sent[0]).toMatchObject({
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: null, tool_calls: [call] },
+          { role: 'tool', content: '12 C', tool_call_id: 'call_1' },
+          { role: 'assistant', content: '' },
+        ],
+        tools: [tool],
+        tool_choice: 'required',
+        parallel_tool_calls: false,
+        reasoning_effort: 'low',
+        reasoning_mode: 'hidden',
+        frequency_penalty: 0.2,
+      });
+      expect(adapter.sent[0]).not.toHaveProperty('presence_penalty');
+      expect(stream.droppedParameters).toEqual(['presence_penalty']);
+    });
+
+    it('leaves out an empty tools list', async () => {
+      const adapter = answering(sse('[DONE]'));
+      await drain(await adapter.openStream({ ...request, tools: [] }, new AbortController().signal));
+      expect(adapter.sent[0]).not.toHaveProperty('tools');
+    });
+
     it('leaves out an empty stop list', async () => {
       const adapter = answering(sse('[DONE]'));
       await drain(await adapter.openStream({ ...request, stop: [] }, new AbortController().signal));
@@ -108,6 +161,37 @@ describe('OpenAiCompatibleAdapter', () => {
   });
 
   describe('the stream', () => {
+    it('decodes tool-call fragments with their index, id, name and arguments, in order', async () => {
+      const body = sse(
+        { choices: [{ delta: { tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'weather', arguments: '' } }] } }] },
+        { choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] } }] },
+        { choices: [{ delta: { tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'time', arguments: '{}' } }] } }] },
+        { choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: '"Oslo"}' } }] }, finish_reason: 'tool_calls' }] },
+        '[DONE]',
+      );
+      const chunks = await drain(await open(answering(body)));
+      expect(chunks).toEqual([
+        { toolCalls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'weather', arguments: '' } }] },
+        { toolCalls: [{ index: 0, function: { arguments: '{"city":' } }] },
+        { toolCalls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'time', arguments: '{}' } }] },
+        { toolCalls: [{ index: 0, function: { arguments: '"Oslo"}' } }], finishReason: 'tool_calls' },
+      ]);
+    });
+
+    it.each([
+      ['not an array', { index: 0 }],
+      ['an index that is not an integer', [{ index: 'x' }]],
+      ['a negative index', [{ index: -1 }]],
+      ['an id that is not a string', [{ index: 0, id: 7 }]],
+      ['a type other than function', [{ index: 0, type: 'code' }]],
+      ['arguments that are not a string', [{ index: 0, function: { arguments: { city: 'Oslo' } } }]],
+    ])('refuses a tool-call delta with %s as a protocol error', async (_, toolCalls) => {
+      const body = sse({ choices: [{ delta: { content: 'ok' } }] }, { choices: [{ delta: { tool_calls: toolCalls } }] }, '[DONE]');
+      const stream = await open(answering(body));
+      const error = await upstreamError(drain(stream));
+      expect(error.kind).toBe('protocol');
+    });
+
     it('decodes content, finish reason and Groq x_groq usage', async () => {
       const body = sse(
         { choices: [{ delta: { content: 'Hel' } }] },

@@ -1,5 +1,13 @@
 import { UpstreamError, classifyHttpFailure, describeHttpFailure } from './upstream-error.js';
-import { ProviderAdapter, type UpstreamChunk, type UpstreamRequest, type UpstreamStream } from './provider-adapter.js';
+import {
+  ProviderAdapter,
+  type ReasoningDelivery,
+  type ToolCallDelta,
+  type UpstreamChunk,
+  type UpstreamMessage,
+  type UpstreamRequest,
+  type UpstreamStream,
+} from './provider-adapter.js';
 import {
   parseRateLimitHeaders,
   parseRetryAfter,
@@ -50,7 +58,7 @@ interface DecodedRead {
 }
 
 interface WireChunk {
-  choices?: Array<{ delta?: { content?: string | null; reasoning?: string | null }; finish_reason?: string | null }>;
+  choices?: Array<{ delta?: { content?: string | null; reasoning?: string | null; tool_calls?: unknown }; finish_reason?: string | null }>;
   /** Whatever the provider sent: checked by validUsage before anything believes it. */
   usage?: unknown;
   x_groq?: { usage?: unknown; error?: unknown };
@@ -88,20 +96,48 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
     return {};
   }
 
-  async openStream(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamStream> {
+  /** Optional parameters (OpenAI's names) this provider does not take: left out, and reported as dropped. */
+  protected abstract readonly unsupportedParameters: ReadonlySet<string>;
+
+  /** The body fields that make this provider send the model's reasoning as asked. */
+  protected abstract reasoningFields(delivery: ReasoningDelivery): Record<string, unknown>;
+
+  /** The provider's request body, and the parameters left out of it. */
+  buildBody(request: UpstreamRequest): { body: Record<string, unknown>; dropped: string[] } {
     const body: Record<string, unknown> = {
       model: request.model,
-      messages: request.messages,
+      messages: request.messages.map(toWireMessage),
       temperature: request.temperature,
       top_p: request.topP,
       max_completion_tokens: request.maxCompletionTokens,
       stream: true,
-      ...(request.stop?.length ? { stop: request.stop } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
-      ...(request.user !== undefined ? { user: request.user } : {}),
-      ...(request.responseFormat ? { response_format: request.responseFormat } : {}),
-      ...this.extraBody(),
     };
+    const optional: Record<string, unknown> = {
+      stop: request.stop?.length ? request.stop : undefined,
+      seed: request.seed,
+      user: request.user,
+      response_format: request.responseFormat,
+      tools: request.tools?.length ? request.tools : undefined,
+      tool_choice: request.toolChoice,
+      parallel_tool_calls: request.parallelToolCalls,
+      reasoning_effort: request.reasoningEffort,
+      frequency_penalty: request.frequencyPenalty,
+      presence_penalty: request.presencePenalty,
+      prompt_cache_key: request.promptCacheKey,
+    };
+    const dropped: string[] = [];
+    for (const [name, value] of Object.entries(optional)) {
+      if (value === undefined) continue;
+      if (this.unsupportedParameters.has(name)) dropped.push(name);
+      else body[name] = value;
+    }
+    if (request.reasoning) Object.assign(body, this.reasoningFields(request.reasoning));
+    Object.assign(body, this.extraBody());
+    return { body, dropped };
+  }
+
+  async openStream(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamStream> {
+    const { body, dropped } = this.buildBody(request);
     let response: RawResponse;
     try {
       response = await this.send(body, signal);
@@ -110,7 +146,7 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
     }
     const rateLimit = parseRateLimitHeaders(response.headers, this.unsuffixedWindows, Date.now(), this.reportAnomaly);
     if (!response.body) throw new UpstreamError('connection', `${this.name} sent no response body`);
-    return { rateLimit, batches: this.readBatches(response.body, signal) };
+    return { rateLimit, batches: this.readBatches(response.body, signal), droppedParameters: dropped };
   }
 
   private async *readBatches(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<UpstreamChunk[]> {
@@ -202,6 +238,11 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
     const chunk: UpstreamChunk = {};
     if (choice?.delta?.content) chunk.content = choice.delta.content;
     if (choice?.delta?.reasoning) chunk.reasoning = choice.delta.reasoning;
+    if (choice?.delta?.tool_calls !== undefined && choice.delta.tool_calls !== null) {
+      const toolCalls = toolCallDeltas(choice.delta.tool_calls);
+      if (!toolCalls) throw new UpstreamError('protocol', `${this.name} sent a malformed tool call`);
+      if (toolCalls.length > 0) chunk.toolCalls = toolCalls;
+    }
     if (choice?.finish_reason) chunk.finishReason = choice.finish_reason;
     // Groq may report usage twice (top level and x_groq); consumers keep the last one.
     const usage = frame.usage ?? frame.x_groq?.usage;
@@ -237,6 +278,57 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
       }
     }
   }
+}
+
+/** OpenAI's wire shape of a message. */
+function toWireMessage(message: UpstreamMessage): Record<string, unknown> {
+  switch (message.role) {
+    case 'tool':
+      return { role: 'tool', content: message.content, tool_call_id: message.toolCallId };
+    case 'assistant':
+      if (!message.toolCalls?.length) return { role: 'assistant', content: message.content ?? '' };
+      // Both providers take `content: null` beside tool calls; an empty string says the same.
+      return { role: 'assistant', content: message.content || null, tool_calls: message.toolCalls };
+    default:
+      return { role: message.role, content: message.content };
+  }
+}
+
+/** Bounds on what a provider's tool-call fragment may hold before it is relayed. */
+const MAX_TOOL_CALL_INDEX = 127;
+const MAX_TOOL_CALL_ID = 512;
+
+/**
+ * A chunk's `delta.tool_calls`, checked: each entry an object with an integer index, and id,
+ * type and function fields of the right types when present. Null when anything is off.
+ */
+function toolCallDeltas(raw: unknown): ToolCallDelta[] | null {
+  if (!Array.isArray(raw)) return null;
+  const deltas: ToolCallDelta[] = [];
+  for (const entry of raw as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) return null;
+    const { index, id, type, function: fn } = entry as Record<string, unknown>;
+    if (!Number.isInteger(index) || (index as number) < 0 || (index as number) > MAX_TOOL_CALL_INDEX) return null;
+    const delta: ToolCallDelta = { index: index as number };
+    if (id !== undefined && id !== null) {
+      if (typeof id !== 'string' || id.length > MAX_TOOL_CALL_ID) return null;
+      delta.id = id;
+    }
+    if (type !== undefined && type !== null) {
+      if (type !== 'function') return null;
+      delta.type = type;
+    }
+    if (fn !== undefined && fn !== null) {
+      if (typeof fn !== 'object') return null;
+      const { name, arguments: args } = fn as Record<string, unknown>;
+      if ((name !== undefined && name !== null && typeof name !== 'string') || (args !== undefined && args !== null && typeof args !== 'string')) return null;
+      delta.function = {};
+      if (typeof name === 'string') delta.function.name = name;
+      if (typeof args === 'string') delta.function.arguments = args;
+    }
+    deltas.push(delta);
+  }
+  return deltas;
 }
 
 /** Groq nests the error (`{error:{code}}`); Cerebras does not (`{code}`). */

@@ -1,9 +1,34 @@
 import type { RateLimitSnapshot } from './rate-limit-headers.js';
 
-export interface UpstreamMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/** A call the model asked for, as OpenAI's `tool_calls` entries carry it. */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
 }
+
+/** A message as every provider is sent it (OpenAI's `developer` arrives here as `system`). */
+export type UpstreamMessage =
+  | { role: 'system' | 'user'; content: string }
+  /** `content` is null when the model only called tools. */
+  | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[] }
+  | { role: 'tool'; content: string; toolCallId: string };
+
+/** A function the model may call: OpenAI's function tool, passed on as is. */
+export interface ToolDefinition {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+
+export type ReasoningEffort = 'none' | 'low' | 'medium' | 'high';
+
+/**
+ * How the model's reasoning comes back: `separate` in `reasoning` fields beside the content,
+ * `hidden` not at all, `raw` inside the content (`<think>…</think>`). Absent: the provider's default.
+ */
+export type ReasoningDelivery = 'separate' | 'hidden' | 'raw';
 
 export interface UpstreamRequest {
   model: string;
@@ -17,6 +42,26 @@ export interface UpstreamRequest {
   user?: string;
   /** OpenAI's `response_format` (`text`, `json_object`, `json_schema`), passed on as is. */
   responseFormat?: Record<string, unknown>;
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  reasoningEffort?: ReasoningEffort;
+  reasoning?: ReasoningDelivery;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  /** A hint that requests sharing it share a prompt prefix (providers that cache prompts use it). */
+  promptCacheKey?: string;
+}
+
+/**
+ * One fragment of a tool call in a stream: the first fragment of call `index` carries its `id` and
+ * name, later ones pieces of its arguments (OpenAI's `delta.tool_calls` entries).
+ */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
 }
 
 export interface TokenUsage {
@@ -29,6 +74,7 @@ export interface TokenUsage {
 export interface UpstreamChunk {
   content?: string;
   reasoning?: string;
+  toolCalls?: ToolCallDelta[];
   finishReason?: string;
   usage?: TokenUsage;
 }
@@ -42,6 +88,8 @@ export interface UpstreamStream {
    * throws UpstreamError otherwise.
    */
   batches: AsyncIterable<UpstreamChunk[]>;
+  /** Request parameters this provider does not take, left out of what was sent (named as in OpenAI's API). */
+  droppedParameters: string[];
 }
 
 /**

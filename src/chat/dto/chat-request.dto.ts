@@ -58,4 +58,13 @@ export class ChatRequestDto extends SamplingOptionsDto {
   @IsOptional()
   @IsBoolean()
   stream?: boolean;
+
+  /**
+   * `true`: also send the model's reasoning, as `reasoning` events before the answer (SSE) or a
+   * `reasoning` field (JSON), where the model reasons and the provider sends it. Default `false`:
+   * the content only. Plain text never carries reasoning.
+   */
+  @IsOptional()
+  @IsBoolean()
+  include_reasoning?: boolean;
 }

@@ -18,6 +18,8 @@ export class ChatCompletionResponseDto {
   model: string;
   provider: string;
   content: string;
+  /** The model's reasoning: only with `include_reasoning: true`, when the provider sent it. */
+  reasoning?: string;
   /** Why the model stopped: stop, length, ... */
   finishReason: string;
   usage: TokenUsageDto;
@@ -36,6 +38,11 @@ export class ChatMetaEventDto {
 /** `event: delta`, one per piece of content. */
 export class ChatDeltaEventDto {
   content: string;
+}
+
+/** `event: reasoning` (only with `include_reasoning: true`), one per piece of the model's reasoning, before the content. */
+export class ChatReasoningEventDto {
+  text: string;
 }
 
 /** `event: done`, the last event of a complete answer. */

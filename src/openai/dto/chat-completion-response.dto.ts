@@ -6,10 +6,31 @@ export class CompletionUsageDto {
   total_tokens: number;
 }
 
+export class ToolCallFunctionDto {
+  name: string;
+  /** The arguments as the model wrote them: JSON text, to be parsed (and checked) by the caller. */
+  arguments: string;
+}
+
+/** A call the model asks the caller to make. */
+export class ToolCallDto {
+  /** Answer it with a `tool` message carrying this id as `tool_call_id`. */
+  id: string;
+  @ApiProperty({ enum: ['function'] })
+  type: 'function';
+  function: ToolCallFunctionDto;
+}
+
 export class ChatCompletionResponseMessageDto {
   @ApiProperty({ enum: ['assistant'] })
   role: 'assistant';
-  content: string;
+  /** Null when the model only called tools. */
+  @ApiProperty({ type: String, nullable: true })
+  content: string | null;
+  /** The model's reasoning, when the provider sends it (see `include_reasoning`). */
+  reasoning?: string;
+  /** The calls the model asks for (`finish_reason: "tool_calls"`). */
+  tool_calls?: ToolCallDto[];
   @ApiProperty({ type: String, nullable: true })
   refusal: null;
 }
@@ -36,10 +57,29 @@ export class ChatCompletionDto {
   usage: CompletionUsageDto;
 }
 
+export class ToolCallDeltaFunctionDto {
+  /** On the first fragment of a call. */
+  name?: string;
+  /** A piece of the arguments; concatenate the pieces of one `index` in order. */
+  arguments?: string;
+}
+
+/** A fragment of a tool call: the first of each `index` carries `id`, `type` and the name. */
+export class ToolCallDeltaDto {
+  index: number;
+  id?: string;
+  @ApiProperty({ enum: ['function'], required: false })
+  type?: 'function';
+  function?: ToolCallDeltaFunctionDto;
+}
+
 export class ChatCompletionChunkDeltaDto {
   @ApiProperty({ enum: ['assistant'], required: false })
   role?: 'assistant';
   content?: string;
+  /** A piece of the model's reasoning, as the provider sends it. */
+  reasoning?: string;
+  tool_calls?: ToolCallDeltaDto[];
 }
 
 export class ChatCompletionChunkChoiceDto {

@@ -1,0 +1,64 @@
+import { ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
+import 'reflect-metadata';
+
+const DROPS_UNKNOWN_FIELDS = Symbol('dropsUnknownFields');
+
+/**
+ * Marks a request body class whose unknown fields are left out (and named, see
+ * `droppedFieldsOf`) instead of refused: for APIs whose clients send fields other gateways or
+ * newer API versions define.
+ */
+export function DropsUnknownFields(): ClassDecorator {
+  return (target) => Reflect.defineMetadata(DROPS_UNKNOWN_FIELDS, true, target);
+}
+
+const droppedFields = new WeakMap<object, string[]>();
+
+/** The unknown fields left out of a validated body (`messages[].foo` for nested ones); empty if none. */
+export function droppedFieldsOf(body: object): string[] {
+  return droppedFields.get(body) ?? [];
+}
+
+/**
+ * class-validator's pipe, strict by default (an unknown field is a 400 naming it), lenient for
+ * bodies marked with @DropsUnknownFields.
+ */
+export class GatewayValidationPipe implements PipeTransform {
+  private readonly strict: ValidationPipe;
+  private readonly lenient: ValidationPipe;
+
+  constructor(exceptionFactory: (errors: ValidationError[]) => unknown) {
+    const options = { whitelist: true, transform: true, exceptionFactory };
+    this.strict = new ValidationPipe({ ...options, forbidNonWhitelisted: true });
+    this.lenient = new ValidationPipe({ ...options, forbidNonWhitelisted: false });
+  }
+
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const lenient = metadata.type === 'body' && metadata.metatype !== undefined && Reflect.getMetadata(DROPS_UNKNOWN_FIELDS, metadata.metatype) === true;
+    if (!lenient) return this.strict.transform(value, metadata);
+    const result: unknown = await this.lenient.transform(value, metadata);
+    if (typeof result === 'object' && result !== null) {
+      const dropped = new Set<string>();
+      collectDropped(value, result, '', dropped);
+      if (dropped.size > 0) droppedFields.set(result, [...dropped]);
+    }
+    return result;
+  }
+}
+
+/** The paths of the fields of `raw` that validation stripped from `validated`. */
+function collectDropped(raw: unknown, validated: unknown, path: string, into: Set<string>): void {
+  if (typeof raw !== 'object' || raw === null || typeof validated !== 'object' || validated === null) return;
+  if (Array.isArray(raw)) {
+    if (!Array.isArray(validated)) return;
+    raw.forEach((item, index) => collectDropped(item, validated[index], `${path}[]`, into));
+    return;
+  }
+  // Only class instances were whitelisted; a free-form object (a JSON schema) is kept whole.
+  if (Object.getPrototypeOf(validated) === Object.prototype) return;
+  for (const [key, child] of Object.entries(raw)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (!(key in validated)) into.add(childPath);
+    else collectDropped(child, (validated as Record<string, unknown>)[key], childPath, into);
+  }
+}
