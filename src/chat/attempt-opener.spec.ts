@@ -91,6 +91,28 @@ describe('AttemptOpener', () => {
     expect(provider.upstream.reads).toBe(2);
   });
 
+  it.each([
+    ['a tool-call fragment', { toolCalls: [{ index: 0, id: 'call_1', type: 'function' as const, function: { name: 'weather', arguments: '' } }] }],
+    ['a piece of reasoning', { reasoning: 'Let me think' }],
+  ])('counts %s as the first token (output the client sees: no fallback after it)', async (_, chunk) => {
+    const opening = opener.open(attempt, command, client.signal);
+    provider.answer();
+    provider.upstream.send({});
+    provider.upstream.send(chunk);
+    const opened = await opening;
+    expect(opened.buffered).toEqual([[{}], [chunk]]);
+    expect(provider.upstream.reads).toBe(2);
+  });
+
+  it('passes tools, tool choice and reasoning settings on to the adapter', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'weather' } }];
+    const opening = opener.open(attempt, { ...command, tools, toolChoice: 'required', parallelToolCalls: false, reasoningEffort: 'high', reasoning: 'hidden' }, client.signal);
+    provider.answer();
+    provider.upstream.send({ content: 'x' });
+    await opening;
+    expect(provider.request).toMatchObject({ tools, toolChoice: 'required', parallelToolCalls: false, reasoningEffort: 'high', reasoning: 'hidden' });
+  });
+
   it('resolves as ended when the stream ends before any token', async () => {
     const opening = opener.open(attempt, command, client.signal);
     provider.answer();

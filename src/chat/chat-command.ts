@@ -1,5 +1,5 @@
 import type { AttemptRecord } from '../common/errors/gateway-errors.js';
-import type { Deployment } from '../config/model-catalog.js';
+import type { Capability, Deployment } from '../config/model-catalog.js';
 import type {
   ReasoningDelivery,
   ReasoningEffort,
@@ -78,6 +78,14 @@ export interface ChatCompletion {
   toolCalls?: ToolCall[];
   finishReason: string;
   usage: TokenUsage;
+}
+
+/** What a deployment must be able to do to serve the command. */
+export function requiredCapabilities(command: ChatCommand): Capability[] {
+  const required: Capability[] = [];
+  if (command.tools?.length) required.push('tools');
+  if (command.responseFormat?.type === 'json_schema') required.push('jsonSchema');
+  return required;
 }
 
 /** The characters of a message the model reads: its text, and the names and arguments of its tool calls. */

@@ -12,7 +12,7 @@ import { Clock } from '../usage/clock.js';
 import { FailureLearning } from '../usage/failure-learning.js';
 import { UsageTracker, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
 import { AttemptOpener } from './attempt-opener.js';
-import { estimatePromptTokens, type ChatCommand, type ChatCompletion, type ChatSession } from './chat-command.js';
+import { estimatePromptTokens, requiredCapabilities, type ChatCommand, type ChatCompletion, type ChatSession } from './chat-command.js';
 import { collectCompletion } from './completion.js';
 import { chooseFinalError } from './final-error.js';
 import { requestSummary, type RequestRecord } from './request-record.js';
@@ -69,7 +69,7 @@ export class ChatService {
     if (this.lifecycle.draining) throw new ShuttingDownError();
     checkRequestSize(command, this.sizeLimits);
     const { requestId } = record.context;
-    const plan = this.selector.candidates(command.model, record.context.allowedModels);
+    const plan = this.selector.candidates(command.model, record.context.allowedModels, requiredCapabilities(command));
     const promptTokens = estimatePromptTokens(command.messages, command.tools);
     const maxCompletionTokensFor = (deployment: Deployment) => command.maxTokens ?? deployment.defaults.maxCompletionTokens;
     const tokensFor = (deployment: Deployment) => promptTokens + maxCompletionTokensFor(deployment);

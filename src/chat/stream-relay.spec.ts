@@ -106,6 +106,20 @@ describe('StreamRelay', () => {
       expect((await stream.next()).done).toBe(true);
     });
 
+    it('relays reasoning and tool-call fragments as their own events, and counts them in the estimated usage', async () => {
+      const call = { index: 0, id: 'call_1', type: 'function' as const, function: { name: 'weather', arguments: '{"city":"Oslo"}' } };
+      const stream = relayOf([[{ reasoning: 'Think' }]]);
+      upstream.send({ toolCalls: [call], finishReason: 'tool_calls' });
+      upstream.end();
+      const batches = await readAll(stream);
+      const completionTokens = Math.ceil(('Think'.length + 'weather'.length + call.function.arguments.length) / 4);
+      expect(batches.flat()).toEqual([
+        { type: 'reasoning', text: 'Think' },
+        { type: 'tool_calls', calls: [call] },
+        { type: 'done', finishReason: 'tool_calls', usage: { promptTokens: PROMPT_TOKENS, completionTokens, totalTokens: PROMPT_TOKENS + completionTokens } },
+      ]);
+    });
+
     it('settles the reservation as completed with the usage the provider reported, and reports the request once', async () => {
       const usage = { promptTokens: 21, completionTokens: 3, totalTokens: 24 };
       const stream = relayOf([[{ content: 'Hi' }]]);

@@ -23,6 +23,11 @@ class DefaultsRules {
   @IsNumber() @Min(0) @Max(1) topP: number;
 }
 
+class CapabilitiesRules {
+  @IsOptional() @IsBoolean() tools?: boolean;
+  @IsOptional() @IsBoolean() jsonSchema?: boolean;
+}
+
 class ModelEntryRules {
   @IsString() @MinLength(1) id: string;
   @IsOptional() @IsString() @MinLength(1) model?: string;
@@ -32,6 +37,7 @@ class ModelEntryRules {
   @IsInt() priority: number;
   @ValidateNested() @Type(() => ModelLimitsSchema) limits: ModelLimitsSchema;
   @ValidateNested() @Type(() => DefaultsRules) defaults: DefaultsRules;
+  @IsOptional() @ValidateNested() @Type(() => CapabilitiesRules) capabilities?: CapabilitiesRules;
 }
 
 export class ModelCatalogError extends Error {

@@ -8,6 +8,19 @@ export interface ModelDefaults {
   topP: number;
 }
 
+/** What a model can do beyond plain text; a request that needs one skips deployments without it. */
+export interface ModelCapabilities {
+  /** Function calling (`tools`). */
+  tools: boolean;
+  /** `response_format: { type: "json_schema" }`. */
+  jsonSchema: boolean;
+}
+
+export type Capability = keyof ModelCapabilities;
+
+/** Assumed when the catalog says nothing: the models served today have both. */
+export const DEFAULT_CAPABILITIES: ModelCapabilities = { tools: true, jsonSchema: true };
+
 export interface ModelEntry {
   /** The provider's own model id, sent upstream as is. */
   id: string;
@@ -23,6 +36,8 @@ export interface ModelEntry {
   priority: number;
   limits: ModelLimits;
   defaults: ModelDefaults;
+  /** Absent fields: DEFAULT_CAPABILITIES. */
+  capabilities?: Partial<ModelCapabilities>;
 }
 
 /** A model as served by one provider, addressed as `provider/id`. */
@@ -30,6 +45,7 @@ export interface Deployment extends ModelEntry {
   key: string;
   /** The public model id (the entry's `model`, else its `id`). */
   model: string;
+  capabilities: ModelCapabilities;
 }
 
 export function deploymentKey(provider: string, id: string): string {
@@ -47,6 +63,7 @@ export class ModelCatalog {
       ...entry,
       key: deploymentKey(entry.provider, entry.id),
       model: entry.model ?? entry.id,
+      capabilities: { ...DEFAULT_CAPABILITIES, ...entry.capabilities },
     }));
     const groups = new Map<string, Deployment[]>();
     for (const deployment of this.deployments) {

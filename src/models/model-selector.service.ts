@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ModelNotAllowedError, ModelNotFoundError, NoModelAvailableError } from '../common/errors/gateway-errors.js';
-import type { Deployment } from '../config/model-catalog.js';
+import { ModelNotAllowedError, ModelNotFoundError, NoModelAvailableError, RequestInvalidError } from '../common/errors/gateway-errors.js';
+import type { Capability, Deployment } from '../config/model-catalog.js';
 import { allows } from './allowed-models.js';
 import { ModelCatalogService } from './model-catalog.service.js';
 import type { CandidatePlan } from '../usage/limit-store.js';
@@ -20,12 +20,15 @@ export class ModelSelector {
    * Throws when none exists or none can serve. Ordered by the rotation strategy here, and in
    * Redis when replicas share state.
    */
-  candidates(model: string | undefined, allowed: readonly string[] | null = null): CandidatePlan {
+  candidates(model: string | undefined, allowed: readonly string[] | null = null, required: readonly Capability[] = []): CandidatePlan {
     const known = model === undefined ? [...this.catalog.deployments] : this.resolve(model);
     if (known.length === 0) throw new ModelNotFoundError(model ?? '');
     // An access key limited to some models sees only those (a public id allows all its deployments).
-    const matching = known.filter((deployment) => allows(allowed, deployment));
-    if (matching.length === 0) throw new ModelNotAllowedError(model, allowed!);
+    const permitted = known.filter((deployment) => allows(allowed, deployment));
+    if (permitted.length === 0) throw new ModelNotAllowedError(model, allowed!);
+    // A deployment that cannot honour the request is skipped, not tried and failed.
+    const matching = permitted.filter((deployment) => required.every((capability) => deployment.capabilities[capability]));
+    if (matching.length === 0) throw unsupported(model, required, permitted);
     const servable = matching.filter((deployment) => this.catalog.servability(deployment).available);
     if (servable.length === 0) throw this.noneAvailable(matching);
     const ordered = this.strategy.order(servable);
@@ -46,4 +49,21 @@ export class ModelSelector {
     const hint = missing.length > 0 ? ` Set ${missing.join(' or ')} to enable more providers.` : '';
     return new NoModelAvailableError(`No model can serve this request (${reasons.join('; ')}).${hint}`);
   }
+}
+
+const CAPABILITY_FIELDS: Record<Capability, { field: string; feature: string }> = {
+  tools: { field: 'tools', feature: 'tools (function calling)' },
+  jsonSchema: { field: 'response_format', feature: 'response_format json_schema' },
+};
+
+/** A 400 naming what the request needs that none of its deployments declares (capabilities in the catalog). */
+function unsupported(model: string | undefined, required: readonly Capability[], permitted: Deployment[]): RequestInvalidError {
+  const missing = required.filter((capability) => permitted.every((deployment) => !deployment.capabilities[capability]));
+  const lacking = missing.length > 0 ? missing : required;
+  const target = model === undefined ? 'No model in the catalog' : `No deployment of "${model}"`;
+  const fields = lacking.map((capability) => ({
+    field: CAPABILITY_FIELDS[capability].field,
+    errors: [`${target} supports ${CAPABILITY_FIELDS[capability].feature}`],
+  }));
+  return new RequestInvalidError(`${target} supports ${lacking.map((capability) => CAPABILITY_FIELDS[capability].feature).join(' together with ')} (capabilities in the catalog).`, { fields });
 }

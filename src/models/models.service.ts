@@ -50,6 +50,7 @@ export class ModelsService {
         available,
         ...(reason ? { reason } : {}),
         priority: deployment.priority,
+        capabilities: deployment.capabilities,
         configuredLimits: deployment.limits,
         rateLimit: providerRateLimit,
         cooldownUntil: cooldownUntil ? new Date(cooldownUntil).toISOString() : null,

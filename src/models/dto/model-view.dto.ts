@@ -35,6 +35,13 @@ export class CircuitViewDto {
   recentAttempts: number;
 }
 
+export class ModelCapabilitiesDto {
+  /** Function calling (`tools`). */
+  tools: boolean;
+  /** `response_format: { type: "json_schema" }`. */
+  jsonSchema: boolean;
+}
+
 export class ModelViewDto {
   /** The provider's model id. */
   id: string;
@@ -51,6 +58,8 @@ export class ModelViewDto {
   /** Why it is not available. */
   reason?: string;
   priority: number;
+  /** What it can do beyond text; a request that needs what it lacks skips it. */
+  capabilities: ModelCapabilitiesDto;
   configuredLimits: ModelLimitsSchema;
   /**
    * The limits the provider last reported in its response headers (with REDIS_URL: the most recently
