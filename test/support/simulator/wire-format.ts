@@ -29,13 +29,33 @@ export interface QuotaUsed {
   tokens: number;
 }
 
-type Json = Record<string, unknown>;
+/** A complete tool call, as the model made it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** The assistant message of a non-streamed answer. */
+export interface AnswerMessage {
+  /** null when the answer is only tool calls. */
+  content: string | null;
+  toolCalls: readonly ToolCall[];
+}
+
+export type Json = Record<string, unknown>;
 
 export interface WireFormat {
   readonly chatPath: string;
   readonly modelsPath: string;
-  completion(ctx: ResponseContext, content: string): Json;
-  contentChunk(ctx: ResponseContext, content: string, first: boolean): Json;
+  completion(ctx: ResponseContext, message: AnswerMessage): Json;
+  /** One streamed chunk carrying `delta` (content, tool calls...); the first also carries the role. */
+  deltaChunk(ctx: ResponseContext, delta: Json, first: boolean): Json;
+  /**
+   * The deltas that stream one tool call: the call's arguments cut into `fragments` pieces
+   * (default: the provider's own habit; fewer when the arguments are shorter than that).
+   */
+  toolCallDeltas(call: ToolCall, index: number, fragments?: number): Json[];
   /** The chunk(s) after the last content delta: finish reason and usage. */
   finishChunks(ctx: ResponseContext): Json[];
   errorBody(status: number, model: string): unknown;
@@ -74,12 +94,41 @@ const chunk = (ctx: ResponseContext, choices: Json[], extra: Json = {}): Json =>
   ...extra,
 });
 
-const contentChoice = (content: string, first: boolean): Json => ({
+const deltaChoice = (delta: Json, first: boolean): Json => ({
   index: 0,
-  // Role rides on the first content chunk so that the first token is also the first write.
-  delta: first ? { role: 'assistant', content } : { content },
+  // Role rides on the first chunk so that the first token is also the first write.
+  delta: first ? { role: 'assistant', ...delta } : delta,
   logprobs: null,
   finish_reason: null,
+});
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** `text` cut into at most `pieces` parts of nearly equal characters, never inside one; '' stays one part. */
+function splitText(text: string, pieces: number): string[] {
+  const chars = Array.from(graphemes.segment(text), (s) => s.segment);
+  const count = Number.isFinite(pieces) ? Math.max(1, Math.min(Math.floor(pieces), chars.length)) : 1;
+  return Array.from({ length: count }, (_, i) =>
+    chars.slice(Math.floor((i * chars.length) / count), Math.floor(((i + 1) * chars.length) / count)).join(''),
+  );
+}
+
+/** OpenAI's streamed tool call: a header delta with id, type and name, then argument fragments. */
+const toolCallHeader = (call: ToolCall, index: number, args: string): Json => ({
+  tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: args } }],
+});
+const argumentsDelta = (index: number, args: string): Json => ({ tool_calls: [{ index, function: { arguments: args } }] });
+
+const messageJson = (message: AnswerMessage): Json => ({
+  role: 'assistant',
+  content: message.content,
+  ...(message.toolCalls.length > 0 && {
+    tool_calls: message.toolCalls.map((call) => ({
+      id: call.id,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    })),
+  }),
 });
 
 const finishChoice = (ctx: ResponseContext): Json => ({
@@ -89,14 +138,14 @@ const finishChoice = (ctx: ResponseContext): Json => ({
   finish_reason: ctx.finishReason,
 });
 
-const completion = (ctx: ResponseContext, content: string, extra: Json): Json => ({
+const completion = (ctx: ResponseContext, message: AnswerMessage, extra: Json): Json => ({
   id: ctx.id,
   object: 'chat.completion',
   created: ctx.created,
   model: ctx.model,
   system_fingerprint: 'fp_simulator',
   choices: [
-    { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: ctx.finishReason },
+    { index: 0, message: messageJson(message), logprobs: null, finish_reason: ctx.finishReason },
   ],
   usage: usageOf(ctx),
   ...extra,
@@ -109,11 +158,17 @@ export const groqWire: WireFormat = {
   chatPath: '/openai/v1/chat/completions',
   modelsPath: '/openai/v1/models',
 
-  completion: (ctx, content) =>
-    completion(ctx, content, { x_groq: { id: ctx.requestId }, usage: groqUsage(ctx) }),
+  completion: (ctx, message) =>
+    completion(ctx, message, { x_groq: { id: ctx.requestId }, usage: groqUsage(ctx) }),
 
-  contentChunk: (ctx, content, first) =>
-    chunk(ctx, [contentChoice(content, first)], first ? { x_groq: { id: ctx.requestId } } : {}),
+  deltaChunk: (ctx, delta, first) =>
+    chunk(ctx, [deltaChoice(delta, first)], first ? { x_groq: { id: ctx.requestId } } : {}),
+
+  // Groq sends a tool call whole: id, name and all its arguments in one delta.
+  toolCallDeltas(call, index, fragments = 1) {
+    const [head = '', ...rest] = splitText(call.arguments, fragments);
+    return [toolCallHeader(call, index, head), ...rest.map((args) => argumentsDelta(index, args))];
+  },
 
   finishChunks(ctx) {
     const xGroq = { id: ctx.requestId, usage: groqUsage(ctx) };
@@ -189,9 +244,15 @@ export const cerebrasWire: WireFormat = {
   chatPath: '/v1/chat/completions',
   modelsPath: '/v1/models',
 
-  completion: (ctx, content) => completion(ctx, content, { time_info: timeInfo(ctx) }),
+  completion: (ctx, message) => completion(ctx, message, { time_info: timeInfo(ctx) }),
 
-  contentChunk: (ctx, content, first) => chunk(ctx, [contentChoice(content, first)]),
+  deltaChunk: (ctx, delta, first) => chunk(ctx, [deltaChoice(delta, first)]),
+
+  // Cerebras streams arguments as OpenAI does: a header with empty arguments, then fragments.
+  toolCallDeltas: (call, index, fragments = 3) => [
+    toolCallHeader(call, index, ''),
+    ...splitText(call.arguments, fragments).map((args) => argumentsDelta(index, args)),
+  ],
 
   // Cerebras always reports usage, on the finish chunk.
   finishChunks: (ctx) => [
