@@ -29,6 +29,11 @@ export interface ScriptedToolCall {
 
 /** What the model answers: the `ok` behaviour's answer, and what a breaking behaviour cuts short. */
 export interface Answer {
+  /**
+   * Reasoning deltas, sent before anything else: as `delta.reasoning` / `message.reasoning`, or
+   * as the request's reasoning controls say (hidden, or in the content as `<think>…</think>`).
+   */
+  reasoning?: string[];
   /** The content deltas; default {@link DEFAULT_CONTENT}, or none when there are tool calls. */
   content?: string[];
   /** Tool calls (several = parallel calls), streamed after the content, in index order. */
@@ -48,8 +53,8 @@ export interface OkBehaviour extends Answer {
   /** Extra pause after the first chunk only. */
   pauseAfterFirstTokenMs?: number;
   /**
-   * Default: prompt = ceil(message chars / 4); completion = the content deltas, plus
-   * ceil(argument chars / 4) per tool call (arguments are generated text too).
+   * Default: prompt = ceil(message chars / 4); completion = the content and reasoning deltas
+   * (hidden reasoning too: it was generated), plus ceil(argument chars / 4) per tool call.
    */
   usage?: Usage;
   /**
@@ -286,7 +291,11 @@ export class ProviderSimulator {
       completed: false,
     };
     if (this.options.recordRequests !== false) this.requests.push(record);
-    const behaviour = this.nextBehaviour(provider, model);
+    // A request the provider refuses gets its 400 and leaves the scripted behaviours queued.
+    const problem = wire.checkRequest(body);
+    const behaviour: Behaviour = problem
+      ? { kind: 'error', status: 400, body: wire.badRequest(problem) }
+      : this.nextBehaviour(provider, model);
     this.options.onRequest?.(record, behaviour);
 
     const promptTokens = estimatePromptTokens(body);
@@ -305,6 +314,7 @@ export class ProviderSimulator {
       hasRawUsage: false,
       finishReason: 'stop',
       includeUsage: body?.stream_options?.include_usage === true,
+      reasoning: wire.reasoningOutput(body),
     };
     await play(exchange, wire, ctx, behaviour, headers);
   }
@@ -519,7 +529,7 @@ async function stream(
   headers: Record<string, string>,
   cut?: StreamCut,
 ): Promise<void> {
-  const plan = planAnswer(wire, ok);
+  const plan = planAnswer(wire, ctx, ok);
   const finished = { ...ctx, ...finalFields(ctx, ok, plan) };
   ex.res.writeHead(200, { ...headers, ...ok.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   ex.res.flushHeaders(); // headers go out now; the first token follows after firstTokenDelayMs
@@ -560,7 +570,7 @@ async function complete(
   ok: OkBehaviour,
   headers: Record<string, string>,
 ): Promise<void> {
-  const plan = planAnswer(wire, ok);
+  const plan = planAnswer(wire, ctx, ok);
   // A non-streamed answer arrives once the whole generation would have finished.
   const generationMs =
     (ok.firstTokenDelayMs ?? 0) +
@@ -587,7 +597,7 @@ function breakCompletion(
       return;
     case 'drop-mid-stream': {
       ex.res.writeHead(200, json);
-      const body = JSON.stringify(wire.completion(ctx, planAnswer(wire, {}).message));
+      const body = JSON.stringify(wire.completion(ctx, planAnswer(wire, ctx, {}).message));
       ex.write(body.slice(0, Math.floor(body.length / 2)));
       return ex.destroy();
     }
@@ -610,22 +620,37 @@ interface AnswerPlan {
   completionTokens: number;
 }
 
-function planAnswer(wire: WireFormat, answer: Answer): AnswerPlan {
+function planAnswer(wire: WireFormat, ctx: ResponseContext, answer: Answer): AnswerPlan {
   const toolCalls: ToolCall[] = (answer.toolCalls ?? []).map((call) => ({
     id: call.id ?? `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
     name: call.name,
     arguments: call.arguments,
   }));
-  const content = answer.content ?? (toolCalls.length > 0 ? [] : DEFAULT_CONTENT);
+  const answered = answer.content ?? (toolCalls.length > 0 ? [] : DEFAULT_CONTENT);
+  const reasoning = answer.reasoning ?? [];
+  const parsed = ctx.reasoning === 'parsed' ? reasoning : [];
+  // Raw reasoning opens and closes the content in the deltas it came in, so chunks count the same.
+  const content = ctx.reasoning === 'raw' && reasoning.length > 0 ? [...thinkTagged(reasoning), ...answered] : answered;
   const text = content.join('');
   return {
     deltas: [
+      ...parsed.map((delta) => ({ reasoning: delta })),
       ...content.map((delta) => ({ content: delta })),
       ...toolCalls.flatMap((call, index) => wire.toolCallDeltas(call, index, answer.argumentFragments)),
     ],
-    message: { content: text === '' && toolCalls.length > 0 ? null : text, toolCalls },
-    completionTokens: content.length + toolCalls.reduce((sum, call) => sum + Math.ceil(call.arguments.length / 4), 0),
+    message: {
+      content: text === '' && toolCalls.length > 0 ? null : text,
+      ...(parsed.length > 0 && { reasoning: parsed.join('') }),
+      toolCalls,
+    },
+    completionTokens:
+      reasoning.length + answered.length + toolCalls.reduce((sum, call) => sum + Math.ceil(call.arguments.length / 4), 0),
   };
+}
+
+/** The deltas with `<think>` before the first and `</think>` after the last. */
+function thinkTagged(deltas: readonly string[]): string[] {
+  return deltas.map((delta, i) => `${i === 0 ? '<think>' : ''}${delta}${i === deltas.length - 1 ? '</think>' : ''}`);
 }
 
 function finalFields(ctx: ResponseContext, ok: OkBehaviour, plan: AnswerPlan) {

@@ -92,6 +92,16 @@ async function completed(provider: ProviderName, body: Record<string, unknown> =
   return { choice: completion.choices[0]!, usage: completion.usage };
 }
 
+/** Runs `fn` and returns what it threw. */
+async function thrown(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
 describe('tool calls, streamed', () => {
   it('Groq: content first, then each call whole in one delta; finish_reason tool_calls', async () => {
     sim.setBehaviour('groq', 'm', { kind: 'ok', content: ['Checking', '.'], toolCalls: [PARIS, OSLO] });
@@ -186,5 +196,121 @@ describe('tool calls, not streamed', () => {
 
     expect(choice.message.content).toBe('On it.');
     expect(choice.message.tool_calls?.map((c) => c.id)).toEqual(['call_oslo']);
+  });
+});
+
+describe('reasoning', () => {
+  const reasoning = ['Paris ', 'is near.'];
+  const SHOWN = { role: 'assistant', reasoning: 'Paris ' };
+
+  it.each(['groq', 'cerebras'] as const)('%s: reasoning deltas come first, as delta.reasoning, and count as tokens', async (provider) => {
+    sim.setBehaviour(provider, 'm', { kind: 'ok', reasoning, content: ['Sunny'] });
+
+    const out = await streamed(provider);
+
+    expect(out.deltas).toEqual([SHOWN, { reasoning: 'is near.' }, { content: 'Sunny' }]);
+    expect(out.usage).toMatchObject({ completion_tokens: 3 });
+  });
+
+  it.each(['groq', 'cerebras'] as const)('%s: non-streamed, message.reasoning', async (provider) => {
+    sim.setBehaviour(provider, 'm', { kind: 'ok', reasoning, content: ['Sunny'] });
+
+    const { choice } = await completed(provider);
+
+    expect(choice.message).toEqual({ role: 'assistant', content: 'Sunny', reasoning: 'Paris is near.' });
+    expect(choice.finish_reason).toBe('stop');
+  });
+
+  it('reasoning comes before tool calls too', async () => {
+    sim.setBehaviour('groq', 'm', { kind: 'ok', reasoning: ['Need the weather.'], toolCalls: [OSLO] });
+
+    const out = await streamed('groq');
+    const { choice } = await completed('groq');
+
+    expect(out.deltas.map((d) => Object.keys(d).filter((k) => k !== 'role'))).toEqual([['reasoning'], ['tool_calls']]);
+    expect(choice.message).toMatchObject({ content: null, reasoning: 'Need the weather.' });
+  });
+
+  const HIDDEN = { deltas: [{ role: 'assistant', content: 'Sunny' }], message: { role: 'assistant', content: 'Sunny' } };
+  const PARSED = {
+    deltas: [SHOWN, { reasoning: 'is near.' }, { content: 'Sunny' }],
+    message: { role: 'assistant', content: 'Sunny', reasoning: 'Paris is near.' },
+  };
+  const RAW = {
+    deltas: [{ role: 'assistant', content: '<think>Paris ' }, { content: 'is near.</think>' }, { content: 'Sunny' }],
+    message: { role: 'assistant', content: '<think>Paris is near.</think>Sunny' },
+  };
+
+  it.each([
+    ['groq', { include_reasoning: false }, HIDDEN],
+    ['groq', { reasoning_format: 'hidden' }, HIDDEN],
+    ['groq', { reasoning_effort: 'none' }, HIDDEN],
+    ['groq', { include_reasoning: true }, PARSED],
+    ['groq', { reasoning_format: 'parsed' }, PARSED],
+    ['groq', { reasoning_format: 'raw' }, RAW],
+    ['cerebras', { reasoning_format: 'hidden' }, HIDDEN],
+    ['cerebras', { disable_reasoning: true }, HIDDEN],
+    ['cerebras', { reasoning_effort: 'none' }, HIDDEN],
+    ['cerebras', { disable_reasoning: false, reasoning_effort: 'low' }, PARSED],
+    ['cerebras', { reasoning_format: 'parsed' }, PARSED],
+    ['cerebras', { reasoning_format: 'text_parsed' }, PARSED],
+    ['cerebras', { reasoning_format: 'none' }, PARSED],
+    ['cerebras', { reasoning_format: 'raw' }, RAW],
+  ] as const)('%s with %j: streamed and not', async (provider, controls, expected) => {
+    sim.setBehaviour(provider, 'm', { kind: 'ok', reasoning, content: ['Sunny'] });
+
+    const out = await streamed(provider, controls);
+    const { choice } = await completed(provider, controls);
+
+    expect(out.deltas).toEqual(expected.deltas);
+    expect(out.usage).toMatchObject({ completion_tokens: 3 }); // hidden reasoning was still generated
+    expect(choice.message).toEqual(expected.message);
+  });
+
+  it('Groq: include_reasoning with reasoning_format is a 400, in Groq\'s nested error shape', async () => {
+    const err = await thrown(() => streamed('groq', { include_reasoning: true, reasoning_format: 'parsed' }));
+
+    expect(err).toBeInstanceOf(Groq.BadRequestError);
+    expect((err as InstanceType<typeof Groq.BadRequestError>).error).toEqual({
+      error: {
+        message: '`include_reasoning` and `reasoning_format` are mutually exclusive',
+        type: 'invalid_request_error',
+        param: 'reasoning_format',
+      },
+    });
+  });
+
+  it('Groq: a reasoning_format it does not define is a 400', async () => {
+    const err = await thrown(() => completed('groq', { reasoning_format: 'text_parsed' }));
+
+    expect((err as InstanceType<typeof Groq.BadRequestError>).error).toEqual({
+      error: {
+        message: '`reasoning_format` must be one of `hidden`, `raw`, `parsed`',
+        type: 'invalid_request_error',
+        param: 'reasoning_format',
+      },
+    });
+  });
+
+  it('Cerebras: include_reasoning (even false) is a 400, in Cerebras\' flat error shape', async () => {
+    const err = await thrown(() => streamed('cerebras', { include_reasoning: false }));
+
+    expect(err).toBeInstanceOf(Cerebras.BadRequestError);
+    expect((err as InstanceType<typeof Cerebras.BadRequestError>).error).toEqual({
+      message: "include_reasoning: property 'include_reasoning' is unsupported",
+      type: 'invalid_request_error',
+      param: 'validation_error',
+      code: 'wrong_api_format',
+    });
+  });
+
+  it('a refused request is recorded, and leaves the scripted behaviours queued', async () => {
+    sim.setBehaviour('cerebras', 'm', { kind: 'ok', content: ['first'] }, { kind: 'ok', content: ['second'] });
+
+    expect(await thrown(() => completed('cerebras', { reasoning_format: 'parsed', include_reasoning: true }))).toBeInstanceOf(
+      Cerebras.BadRequestError,
+    );
+    expect((await completed('cerebras')).choice.message.content).toBe('first');
+    expect(sim.requestsFor('cerebras').map((r) => r.body.include_reasoning)).toEqual([true, undefined]);
   });
 });

@@ -21,6 +21,21 @@ export interface ResponseContext {
   finishReason: string;
   /** The client sent `stream_options.include_usage: true`. */
   includeUsage: boolean;
+  /** Where the answer's reasoning goes, as the request's reasoning controls say. */
+  reasoning: ReasoningOutput;
+}
+
+/**
+ * 'parsed': in `delta.reasoning` / `message.reasoning`; 'raw': in the content, as
+ * `<think>…</think>` before the answer; 'hidden': not sent at all.
+ */
+export type ReasoningOutput = 'parsed' | 'raw' | 'hidden';
+
+/** Why a provider refuses a request with a 400, in the simulator's words. */
+export interface RequestProblem {
+  /** The offending field's path, e.g. `messages.2.tool_call_id`. */
+  param: string;
+  message: string;
 }
 
 /** Tokens and requests the simulator has counted against one provider+model so far. */
@@ -40,6 +55,8 @@ export interface ToolCall {
 export interface AnswerMessage {
   /** null when the answer is only tool calls. */
   content: string | null;
+  /** The reasoning shown as its own field, if any. */
+  reasoning?: string;
   toolCalls: readonly ToolCall[];
 }
 
@@ -58,6 +75,12 @@ export interface WireFormat {
   toolCallDeltas(call: ToolCall, index: number, fragments?: number): Json[];
   /** The chunk(s) after the last content delta: finish reason and usage. */
   finishChunks(ctx: ResponseContext): Json[];
+  /** A problem with the request that only this provider refuses (e.g. its reasoning controls). */
+  checkRequest(body: unknown): RequestProblem | undefined;
+  /** Where a request's reasoning goes; the request has passed {@link checkRequest}. */
+  reasoningOutput(body: unknown): ReasoningOutput;
+  /** The body of this provider's 400 for a request it refuses. */
+  badRequest(problem: RequestProblem): unknown;
   errorBody(status: number, model: string): unknown;
   unknownRoute(method: string, path: string): unknown;
   /** An error event inside a 200 stream. */
@@ -122,6 +145,7 @@ const argumentsDelta = (index: number, args: string): Json => ({ tool_calls: [{ 
 const messageJson = (message: AnswerMessage): Json => ({
   role: 'assistant',
   content: message.content,
+  ...(message.reasoning !== undefined && { reasoning: message.reasoning }),
   ...(message.toolCalls.length > 0 && {
     tool_calls: message.toolCalls.map((call) => ({
       id: call.id,
@@ -151,6 +175,18 @@ const completion = (ctx: ResponseContext, message: AnswerMessage, extra: Json): 
   ...extra,
 });
 
+/** The request body's fields ({} for anything but an object). */
+export const fieldsOf = (body: unknown): Json =>
+  typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Json) : {};
+
+/** Both providers treat a null parameter as an absent one. */
+const given = (value: unknown): boolean => value !== undefined && value !== null;
+
+const oneOf = (values: readonly string[], quote: string): string => values.map((v) => `${quote}${v}${quote}`).join(', ');
+
+const GROQ_REASONING_FORMATS = ['hidden', 'raw', 'parsed'] as const;
+const CEREBRAS_REASONING_FORMATS = ['none', 'parsed', 'text_parsed', 'raw', 'hidden'] as const;
+
 const httpMessage = (status: number): string =>
   status >= 500 ? 'Internal server error' : status === 404 ? 'Not found' : `Request failed with status ${status}`;
 
@@ -169,6 +205,27 @@ export const groqWire: WireFormat = {
     const [head = '', ...rest] = splitText(call.arguments, fragments);
     return [toolCallHeader(call, index, head), ...rest.map((args) => argumentsDelta(index, args))];
   },
+
+  checkRequest(body) {
+    const { include_reasoning: include, reasoning_format: format } = fieldsOf(body);
+    // Groq documents the two as mutually exclusive.
+    if (given(include) && given(format)) {
+      return { param: 'reasoning_format', message: '`include_reasoning` and `reasoning_format` are mutually exclusive' };
+    }
+    if (given(format) && !GROQ_REASONING_FORMATS.some((f) => f === format)) {
+      return { param: 'reasoning_format', message: `\`reasoning_format\` must be one of ${oneOf(GROQ_REASONING_FORMATS, '`')}` };
+    }
+    return undefined;
+  },
+
+  // `reasoning_effort: 'none'` turns reasoning off on the models that accept it (qwen3).
+  reasoningOutput(body) {
+    const { include_reasoning: include, reasoning_format: format, reasoning_effort: effort } = fieldsOf(body);
+    if (include === false || format === 'hidden' || effort === 'none') return 'hidden';
+    return format === 'raw' ? 'raw' : 'parsed';
+  },
+
+  badRequest: (problem) => ({ error: { message: problem.message, type: 'invalid_request_error', param: problem.param } }),
 
   finishChunks(ctx) {
     const xGroq = { id: ctx.requestId, usage: groqUsage(ctx) };
@@ -253,6 +310,34 @@ export const cerebrasWire: WireFormat = {
     toolCallHeader(call, index, ''),
     ...splitText(call.arguments, fragments).map((args) => argumentsDelta(index, args)),
   ],
+
+  checkRequest(body) {
+    const fields = fieldsOf(body);
+    // Groq's switch: Cerebras does not define it, and refuses fields it does not define.
+    if ('include_reasoning' in fields) {
+      return { param: 'include_reasoning', message: "include_reasoning: property 'include_reasoning' is unsupported" };
+    }
+    const format = fields.reasoning_format;
+    if (given(format) && !CEREBRAS_REASONING_FORMATS.some((f) => f === format)) {
+      return { param: 'reasoning_format', message: `reasoning_format: value must be one of ${oneOf(CEREBRAS_REASONING_FORMATS, "'")}` };
+    }
+    return undefined;
+  },
+
+  // 'parsed', 'text_parsed' and 'none' (the model's default) all answer in the reasoning field.
+  reasoningOutput(body) {
+    const { reasoning_format: format, disable_reasoning: disabled, reasoning_effort: effort } = fieldsOf(body);
+    if (format === 'hidden' || disabled === true || effort === 'none') return 'hidden';
+    return format === 'raw' ? 'raw' : 'parsed';
+  },
+
+  // Cerebras' validation errors name no field in `param` (the message does).
+  badRequest: (problem) => ({
+    message: problem.message,
+    type: 'invalid_request_error',
+    param: 'validation_error',
+    code: 'wrong_api_format',
+  }),
 
   // Cerebras always reports usage, on the finish chunk.
   finishChunks: (ctx) => [
