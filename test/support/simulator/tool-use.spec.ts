@@ -314,3 +314,138 @@ describe('reasoning', () => {
     expect(sim.requestsFor('cerebras').map((r) => r.body.include_reasoning)).toEqual([true, undefined]);
   });
 });
+
+describe('request checks the providers make (400 in each provider\'s shape)', () => {
+  const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object' } } }];
+  const conversation = [
+    { role: 'developer', content: 'Be brief.' },
+    { role: 'user', content: 'Weather in Paris?' },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_paris', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    { role: 'tool', tool_call_id: 'call_paris', content: '18°C' },
+  ];
+  const valid = { messages: conversation, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } } };
+
+  /** `valid` with message `i` replaced by `change(message)`. */
+  const withMessage = (i: number, change: (message: Record<string, unknown>) => unknown) => ({
+    ...valid,
+    messages: conversation.map((message, j) => (j === i ? change({ ...message }) : message)),
+  });
+  const withCall = (change: (call: Record<string, unknown>) => unknown) =>
+    withMessage(2, (message) => ({ ...message, tool_calls: [change({ ...conversation[2]!.tool_calls![0]! })] }));
+  const withFunction = (change: (fn: Record<string, unknown>) => unknown) =>
+    withCall((call) => ({ ...call, function: change({ ...(call.function as object) }) }));
+  const withTool = (change: (tool: Record<string, unknown>) => unknown) => ({ ...valid, tools: [change({ ...tools[0]! })] });
+  const omit = (key: string) => (object: Record<string, unknown>) => {
+    delete object[key];
+    return object;
+  };
+
+  /** What the provider's SDK reports of the request's refusal. */
+  async function refusal(provider: ProviderName, body: Record<string, unknown>, stream = false) {
+    const err = await thrown(() => (stream ? streamed(provider, body) : completed(provider, body)));
+    expect(err).toBeInstanceOf(provider === 'groq' ? Groq.BadRequestError : Cerebras.BadRequestError);
+    return (err as { status: number; error: unknown }).error;
+  }
+
+  /** The body each provider refuses a request with. */
+  const bodyOf = (provider: ProviderName, param: string, message: string) =>
+    provider === 'groq'
+      ? { error: { message, type: 'invalid_request_error', param } }
+      : { message, type: 'invalid_request_error', param: 'validation_error', code: 'wrong_api_format' };
+
+  it.each(['groq', 'cerebras'] as const)('%s answers a well-formed tool conversation (every role, a named tool choice)', async (provider) => {
+    sim.setBehaviour(provider, 'm', { kind: 'ok', content: ['18°C in Paris.'] });
+
+    const { choice } = await completed(provider, valid);
+
+    expect(choice.message.content).toBe('18°C in Paris.');
+    expect(sim.requestsFor(provider)[0]!.body.tools).toEqual(tools);
+  });
+
+  const cases: Array<[string, Record<string, unknown>, string, string]> = [
+    ['a tool message without tool_call_id', withMessage(3, omit('tool_call_id')), 'messages.3.tool_call_id', "property 'tool_call_id' is missing"],
+    ['a tool_call_id that is not a string', withMessage(3, (m) => ({ ...m, tool_call_id: 7 })), 'messages.3.tool_call_id', 'value must be a string'],
+    [
+      'a tool_call_id no earlier call has',
+      withMessage(3, (m) => ({ ...m, tool_call_id: 'call_rome' })),
+      'messages.3.tool_call_id',
+      "no earlier assistant message has a tool call with id 'call_rome'",
+    ],
+    [
+      'a tool message before the call it answers',
+      { ...valid, messages: [conversation[1], conversation[3], conversation[2]] },
+      'messages.1.tool_call_id',
+      "no earlier assistant message has a tool call with id 'call_paris'",
+    ],
+    ['an assistant tool call without id', withCall(omit('id')), 'messages.2.tool_calls.0.id', "property 'id' is missing"],
+    ['an assistant tool call without type', withCall(omit('type')), 'messages.2.tool_calls.0.type', "property 'type' is missing"],
+    ['an assistant tool call of another type', withCall((c) => ({ ...c, type: 'custom' })), 'messages.2.tool_calls.0.type', "value must be 'function'"],
+    ['an assistant tool call without function', withCall(omit('function')), 'messages.2.tool_calls.0.function', "property 'function' is missing"],
+    ['an assistant tool call without function.name', withFunction(omit('name')), 'messages.2.tool_calls.0.function.name', "property 'name' is missing"],
+    [
+      'an assistant tool call whose arguments are an object',
+      withFunction((fn) => ({ ...fn, arguments: { city: 'Paris' } })),
+      'messages.2.tool_calls.0.function.arguments',
+      'value must be a string',
+    ],
+    ['an assistant tool call without arguments', withFunction(omit('arguments')), 'messages.2.tool_calls.0.function.arguments', "property 'arguments' is missing"],
+    [
+      'a tool_choice naming a function not in tools',
+      { ...valid, tool_choice: { type: 'function', function: { name: 'get_time' } } },
+      'tool_choice.function.name',
+      "function 'get_time' is not among the request's tools",
+    ],
+    [
+      'a named tool_choice without tools',
+      { messages, tool_choice: { type: 'function', function: { name: 'get_weather' } } },
+      'tool_choice.function.name',
+      "function 'get_weather' is not among the request's tools",
+    ],
+    ['a tool of another type', withTool((t) => ({ ...t, type: 'retrieval' })), 'tools.0.type', "value must be 'function'"],
+    ['a tool without function', withTool(omit('function')), 'tools.0.function', "property 'function' is missing"],
+    ['a tool without a name', withTool((t) => ({ ...t, function: { parameters: {} } })), 'tools.0.function.name', "property 'name' is missing"],
+    [
+      'a tool whose parameters are not an object',
+      withTool((t) => ({ ...t, function: { name: 'get_weather', parameters: '{}' } })),
+      'tools.0.function.parameters',
+      'value must be an object',
+    ],
+    ['tools that are not a list', { ...valid, tools: tools[0] }, 'tools', 'value must be an array'],
+    [
+      'an unknown role',
+      { messages: [{ role: 'function', name: 'f', content: '{}' }] },
+      'messages.0.role',
+      "value \"function\" is not one of 'system', 'developer', 'user', 'assistant', 'tool'",
+    ],
+    ['a message without role', { messages: [{ content: 'hi' }] }, 'messages.0.role', "property 'role' is missing"],
+  ];
+
+  describe.each(['groq', 'cerebras'] as const)('%s', (provider) => {
+    it.each(cases)('refuses %s', async (_, body, param, detail) => {
+      expect(await refusal(provider, body)).toEqual(bodyOf(provider, param, `${param}: ${detail}`));
+    });
+
+    it('refuses a streamed request the same way, before any stream', async () => {
+      expect(await refusal(provider, withCall(omit('id')), true)).toEqual(
+        bodyOf(provider, 'messages.2.tool_calls.0.id', "messages.2.tool_calls.0.id: property 'id' is missing"),
+      );
+      expect(sim.streamStats()).toMatchObject({ started: 1, open: 0 });
+    });
+  });
+
+  it.each([
+    [{ logprobs: true }, 'logprobs', '`logprobs` is not supported'],
+    [{ logit_bias: { '50256': -100 } }, 'logit_bias', '`logit_bias` is not supported'],
+    [{ top_logprobs: 2 }, 'top_logprobs', '`top_logprobs` is not supported'],
+    [{ n: 2 }, 'n', '`n` must be 1'],
+    [{ messages: [...messages, { role: 'user', name: 'ann', content: 'hi' }] }, 'messages.1.name', "messages.1.name: property 'name' is unsupported"],
+  ] as const)('Groq also refuses %j', async (body, param, message) => {
+    expect(await refusal('groq', body)).toEqual(bodyOf('groq', param, message));
+  });
+
+  it('Groq takes n: 1; Cerebras takes messages[].name, which its API defines', async () => {
+    expect((await completed('groq', { n: 1 })).choice.message.content).toBe('Hello from the simulator');
+    const named = { messages: [{ role: 'user', name: 'ann', content: 'hi' }] };
+    expect((await completed('cerebras', named)).choice.message.content).toBe('Hello from the simulator');
+  });
+});

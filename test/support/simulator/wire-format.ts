@@ -1,5 +1,6 @@
 // Payload shapes of Groq's and Cerebras' OpenAI-style chat-completions APIs, as the
 // simulator sends them. See /work/shared/reference/providers.md for the real formats.
+import { checkToolUse, given } from './request-checks.js';
 
 export type ProviderName = 'groq' | 'cerebras';
 
@@ -75,7 +76,7 @@ export interface WireFormat {
   toolCallDeltas(call: ToolCall, index: number, fragments?: number): Json[];
   /** The chunk(s) after the last content delta: finish reason and usage. */
   finishChunks(ctx: ResponseContext): Json[];
-  /** A problem with the request that only this provider refuses (e.g. its reasoning controls). */
+  /** The first problem this provider refuses the request for (messages, tools, reasoning controls...). */
   checkRequest(body: unknown): RequestProblem | undefined;
   /** Where a request's reasoning goes; the request has passed {@link checkRequest}. */
   reasoningOutput(body: unknown): ReasoningOutput;
@@ -179,10 +180,22 @@ const completion = (ctx: ResponseContext, message: AnswerMessage, extra: Json): 
 export const fieldsOf = (body: unknown): Json =>
   typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Json) : {};
 
-/** Both providers treat a null parameter as an absent one. */
-const given = (value: unknown): boolean => value !== undefined && value !== null;
-
 const oneOf = (values: readonly string[], quote: string): string => values.map((v) => `${quote}${v}${quote}`).join(', ');
+
+const GROQ_ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
+const CEREBRAS_ROLES = GROQ_ROLES;
+
+/** Parameters Groq documents as refused with a 400 when supplied (`n` only when not 1). */
+function groqUnsupported(fields: Json): RequestProblem | undefined {
+  for (const param of ['logprobs', 'logit_bias', 'top_logprobs']) {
+    if (given(fields[param])) return { param, message: `\`${param}\` is not supported` };
+  }
+  if (given(fields.n) && fields.n !== 1) return { param: 'n', message: '`n` must be 1' };
+  const messages = Array.isArray(fields.messages) ? (fields.messages as unknown[]) : [];
+  const named = messages.findIndex((message) => given(fieldsOf(message).name));
+  if (named >= 0) return { param: `messages.${named}.name`, message: `messages.${named}.name: property 'name' is unsupported` };
+  return undefined;
+}
 
 const GROQ_REASONING_FORMATS = ['hidden', 'raw', 'parsed'] as const;
 const CEREBRAS_REASONING_FORMATS = ['none', 'parsed', 'text_parsed', 'raw', 'hidden'] as const;
@@ -207,7 +220,10 @@ export const groqWire: WireFormat = {
   },
 
   checkRequest(body) {
-    const { include_reasoning: include, reasoning_format: format } = fieldsOf(body);
+    const fields = fieldsOf(body);
+    const wrong = checkToolUse(fields, GROQ_ROLES) ?? groqUnsupported(fields);
+    if (wrong) return wrong;
+    const { include_reasoning: include, reasoning_format: format } = fields;
     // Groq documents the two as mutually exclusive.
     if (given(include) && given(format)) {
       return { param: 'reasoning_format', message: '`include_reasoning` and `reasoning_format` are mutually exclusive' };
@@ -313,6 +329,8 @@ export const cerebrasWire: WireFormat = {
 
   checkRequest(body) {
     const fields = fieldsOf(body);
+    const wrong = checkToolUse(fields, CEREBRAS_ROLES);
+    if (wrong) return wrong;
     // Groq's switch: Cerebras does not define it, and refuses fields it does not define.
     if ('include_reasoning' in fields) {
       return { param: 'include_reasoning', message: "include_reasoning: property 'include_reasoning' is unsupported" };
