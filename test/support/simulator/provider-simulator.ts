@@ -87,10 +87,17 @@ export type Behaviour =
   /** `headers` are sent as given, replacing computed ones (e.g. `retry-after: 99999999` on a 429). */
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'hang' }
-  | { kind: 'stall-after-first-token' }
-  | { kind: 'drop-mid-stream'; afterChunks?: number }
-  | { kind: 'malformed-chunk'; afterChunks?: number }
-  | { kind: 'error-frame'; afterChunks?: number; status?: number; message?: string }
+  /**
+   * The breaking behaviours stream their {@link Answer} (default: {@link DEFAULT_CONTENT}) and
+   * break it after `afterChunks` chunks (default 1; a stall always after the first). Every
+   * reasoning, content and tool-call chunk counts; at the answer's own length the break comes
+   * before the finish chunk, beyond it never.
+   */
+  | ({ kind: 'stall-after-first-token' } & Answer)
+  | ({ kind: 'drop-mid-stream'; afterChunks?: number } & Answer)
+  /** Sends a bad frame at the break, then the rest of the answer. */
+  | ({ kind: 'malformed-chunk'; afterChunks?: number } & Answer)
+  | ({ kind: 'error-frame'; afterChunks?: number; status?: number; message?: string } & Answer)
   | { kind: 'refuse' };
 
 export interface RecordedRequest {
@@ -472,10 +479,12 @@ async function play(
   }
 
   if (!streaming) return breakCompletion(ex, wire, ctx, behaviour, headers);
-  return stream(ex, wire, ctx, { kind: 'ok' }, headers, streamCut(ex, wire, behaviour));
+  const { reasoning, content, toolCalls, argumentFragments } = behaviour;
+  const answer: OkBehaviour = { kind: 'ok', reasoning, content, toolCalls, argumentFragments };
+  return stream(ex, wire, ctx, answer, headers, streamCut(ex, wire, behaviour));
 }
 
-/** Behaviours that break a response after some content chunks. */
+/** Behaviours that break a response after some chunks of its answer. */
 type BreakingBehaviour = Exclude<Behaviour, { kind: 'ok' | 'error' | 'hang' | 'refuse' | 'unterminated-body' }>;
 
 /** Where and how a breaking behaviour interrupts the stream. */
@@ -597,7 +606,7 @@ function breakCompletion(
       return;
     case 'drop-mid-stream': {
       ex.res.writeHead(200, json);
-      const body = JSON.stringify(wire.completion(ctx, planAnswer(wire, ctx, {}).message));
+      const body = JSON.stringify(wire.completion(ctx, planAnswer(wire, ctx, behaviour).message));
       ex.write(body.slice(0, Math.floor(body.length / 2)));
       return ex.destroy();
     }

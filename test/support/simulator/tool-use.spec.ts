@@ -43,10 +43,16 @@ interface Streamed {
   usage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
 }
 
-/** Streams a chat through the provider's own SDK and keeps every delta, the finish reason and usage. */
-async function streamed(provider: ProviderName, body: Record<string, unknown> = {}): Promise<Streamed> {
+/**
+ * Streams a chat through the provider's own SDK and keeps every delta, the finish reason and
+ * usage, in `out` (so a caller still has them when the stream fails).
+ */
+async function streamed(
+  provider: ProviderName,
+  body: Record<string, unknown> = {},
+  out: Streamed = { deltas: [], finishReason: undefined, usage: undefined },
+): Promise<Streamed> {
   const params = { model: 'm', messages, stream: true as const, ...body };
-  const out: Streamed = { deltas: [], finishReason: undefined, usage: undefined };
   if (provider === 'groq') {
     for await (const chunk of await groq.chat.completions.create(params)) {
       const choice = chunk.choices[0];
@@ -447,5 +453,92 @@ describe('request checks the providers make (400 in each provider\'s shape)', ()
     expect((await completed('groq', { n: 1 })).choice.message.content).toBe('Hello from the simulator');
     const named = { messages: [{ role: 'user', name: 'ann', content: 'hi' }] };
     expect((await completed('cerebras', named)).choice.message.content).toBe('Hello from the simulator');
+  });
+});
+
+describe('a stream that breaks after a tool-call delta', () => {
+  const failing = async (provider: ProviderName) => {
+    const out: Streamed = { deltas: [], finishReason: undefined, usage: undefined };
+    const error = await thrown(() => streamed(provider, {}, out));
+    return { error, deltas: out.deltas };
+  };
+
+  it('drop-mid-stream: Groq gets the content and the first call, then TypeError "terminated"', async () => {
+    sim.setBehaviour('groq', 'm', { kind: 'drop-mid-stream', afterChunks: 2, content: ['Checking'], toolCalls: [PARIS, OSLO] });
+
+    const { error, deltas } = await failing('groq');
+
+    expect(deltas).toEqual([
+      { role: 'assistant', content: 'Checking' },
+      { tool_calls: [{ index: 0, id: 'call_paris', type: 'function', function: { name: 'get_weather', arguments: PARIS.arguments } }] },
+    ]);
+    expect(error).toMatchObject({ name: 'TypeError', message: 'terminated' });
+    expect(sim.requests[0]).toMatchObject({ aborted: false, completed: false });
+  });
+
+  it('drop-mid-stream: Cerebras sends reasoning, a call header and one fragment, then drops', async () => {
+    sim.setBehaviour('cerebras', 'm', { kind: 'drop-mid-stream', afterChunks: 3, reasoning: ['Hm.'], toolCalls: [PARIS] });
+    const sent = [
+      { role: 'assistant', reasoning: 'Hm.' },
+      { tool_calls: [{ index: 0, id: 'call_paris', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: '{"city":"Pa' } }] },
+    ];
+
+    // On the wire (what the gateway's own SSE parser reads): all three deltas, then the reset.
+    const raw = await fetch(`${sim.cerebrasBaseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages, stream: true }),
+    });
+    let text = '';
+    const decoder = new TextDecoder();
+    const rawError = await thrown(async () => {
+      for await (const bytes of raw.body!) text += decoder.decode(bytes, { stream: true });
+    });
+    const frames = text.split('\n\n').filter(Boolean);
+    expect(frames.map((frame) => JSON.parse(frame.slice('data: '.length)).choices[0].delta)).toEqual(sent);
+    expect(rawError).toMatchObject({ name: 'TypeError', message: 'terminated' });
+
+    // The Cerebras SDK holds the last event back until more bytes come, so the drop swallows it.
+    const { error, deltas } = await failing('cerebras');
+    expect(deltas).toEqual(sent.slice(0, 2));
+    expect(error).toMatchObject({ message: 'Premature close' });
+  });
+
+  it('error-frame: Groq throws APIError after the tool-call delta', async () => {
+    sim.setBehaviour('groq', 'm', { kind: 'error-frame', afterChunks: 1, toolCalls: [OSLO], message: 'model overloaded' });
+
+    const { error, deltas } = await failing('groq');
+
+    expect(reassemble(deltas)).toEqual([OSLO]);
+    expect(error).toBeInstanceOf(Groq.APIError);
+    expect(error).toMatchObject({ status: undefined, message: 'model overloaded' });
+  });
+
+  it('afterChunks at the answer\'s length: every delta arrives, the finish chunk does not', async () => {
+    sim.setBehaviour('cerebras', 'm', { kind: 'error-frame', afterChunks: 4, toolCalls: [PARIS] });
+
+    const { error, deltas } = await failing('cerebras');
+
+    expect(reassemble(deltas)).toEqual([PARIS]);
+    expect(deltas).toHaveLength(4);
+    expect(error).toBeInstanceOf(Cerebras.APIConnectionError);
+  });
+
+  it('malformed-chunk: a bad frame after the tool-call delta, then the rest of the answer', async () => {
+    sim.setBehaviour('groq', 'm', { kind: 'malformed-chunk', afterChunks: 1, toolCalls: [PARIS, OSLO] });
+
+    const raw = await fetch(`${sim.groqBaseUrl}/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages, stream: true }),
+    });
+    const frames = (await raw.text()).split('\n\n').filter(Boolean);
+
+    expect(frames[0]).toContain('"id":"call_paris"');
+    expect(frames[1]).toBe('data: {not json');
+    expect(frames[2]).toContain('"id":"call_oslo"');
+    expect(frames.at(-2)).toContain('"finish_reason":"tool_calls"');
+    expect(frames.at(-1)).toBe('data: [DONE]');
   });
 });
