@@ -6,25 +6,56 @@ import type { AddressInfo, Socket } from 'node:net';
 
 import {
   wireFormats,
+  type AnswerMessage,
+  type Json,
   type ProviderName,
   type QuotaUsed,
   type ResponseContext,
+  type ToolCall,
   type Usage,
   type WireFormat,
 } from './wire-format.js';
 
 export type { ProviderName, Usage } from './wire-format.js';
 
-export interface OkBehaviour {
-  kind: 'ok';
-  /** The content deltas; default {@link DEFAULT_CONTENT}. */
+/** A tool call the model is scripted to make. */
+export interface ScriptedToolCall {
+  /** Default `call_` and 24 random hex digits, new in every response. */
+  id?: string;
+  name: string;
+  /** The arguments' JSON text, sent as given (valid JSON or not). */
+  arguments: string;
+}
+
+/** What the model answers: the `ok` behaviour's answer, and what a breaking behaviour cuts short. */
+export interface Answer {
+  /**
+   * Reasoning deltas, sent before anything else: as `delta.reasoning` / `message.reasoning`, or
+   * as the request's reasoning controls say (hidden, or in the content as `<think>…</think>`).
+   */
+  reasoning?: string[];
+  /** The content deltas; default {@link DEFAULT_CONTENT}, or none when there are tool calls. */
   content?: string[];
+  /** Tool calls (several = parallel calls), streamed after the content, in index order. */
+  toolCalls?: ScriptedToolCall[];
+  /**
+   * Into how many fragments each call's arguments are cut (fewer if the arguments are shorter).
+   * Default: Groq 1 (a call is one delta), Cerebras 3 (after a header delta with empty arguments).
+   */
+  argumentFragments?: number;
+}
+
+export interface OkBehaviour extends Answer {
+  kind: 'ok';
   /** Delay after the headers before the first chunk. */
   firstTokenDelayMs?: number;
   interChunkDelayMs?: number;
-  /** Extra pause after the first content chunk only. */
+  /** Extra pause after the first chunk only. */
   pauseAfterFirstTokenMs?: number;
-  /** Default: prompt = ceil(message chars / 4), completion = number of deltas. */
+  /**
+   * Default: prompt = ceil(message chars / 4); completion = the content and reasoning deltas
+   * (hidden reasoning too: it was generated), plus ceil(argument chars / 4) per tool call.
+   */
   usage?: Usage;
   /**
    * Sent verbatim as the answer's `usage` (any JSON: negative, strings, 1e300, a wrong total...)
@@ -35,6 +66,7 @@ export interface OkBehaviour {
   headers?: Record<string, string>;
   /** Write the stream one byte per write, each flushed alone: multi-byte characters arrive split. */
   bytePerWrite?: boolean;
+  /** Default 'tool_calls' when the answer has tool calls, else 'stop'. */
   finishReason?: string;
 }
 
@@ -55,10 +87,17 @@ export type Behaviour =
   /** `headers` are sent as given, replacing computed ones (e.g. `retry-after: 99999999` on a 429). */
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'hang' }
-  | { kind: 'stall-after-first-token' }
-  | { kind: 'drop-mid-stream'; afterChunks?: number }
-  | { kind: 'malformed-chunk'; afterChunks?: number }
-  | { kind: 'error-frame'; afterChunks?: number; status?: number; message?: string }
+  /**
+   * The breaking behaviours stream their {@link Answer} (default: {@link DEFAULT_CONTENT}) and
+   * break it after `afterChunks` chunks (default 1; a stall always after the first). Every
+   * reasoning, content and tool-call chunk counts; at the answer's own length the break comes
+   * before the finish chunk, beyond it never.
+   */
+  | ({ kind: 'stall-after-first-token' } & Answer)
+  | ({ kind: 'drop-mid-stream'; afterChunks?: number } & Answer)
+  /** Sends a bad frame at the break, then the rest of the answer. */
+  | ({ kind: 'malformed-chunk'; afterChunks?: number } & Answer)
+  | ({ kind: 'error-frame'; afterChunks?: number; status?: number; message?: string } & Answer)
   | { kind: 'refuse' };
 
 export interface RecordedRequest {
@@ -259,7 +298,11 @@ export class ProviderSimulator {
       completed: false,
     };
     if (this.options.recordRequests !== false) this.requests.push(record);
-    const behaviour = this.nextBehaviour(provider, model);
+    // A request the provider refuses gets its 400 and leaves the scripted behaviours queued.
+    const problem = wire.checkRequest(body);
+    const behaviour: Behaviour = problem
+      ? { kind: 'error', status: 400, body: wire.badRequest(problem) }
+      : this.nextBehaviour(provider, model);
     this.options.onRequest?.(record, behaviour);
 
     const promptTokens = estimatePromptTokens(body);
@@ -278,6 +321,7 @@ export class ProviderSimulator {
       hasRawUsage: false,
       finishReason: 'stop',
       includeUsage: body?.stream_options?.include_usage === true,
+      reasoning: wire.reasoningOutput(body),
     };
     await play(exchange, wire, ctx, behaviour, headers);
   }
@@ -435,10 +479,12 @@ async function play(
   }
 
   if (!streaming) return breakCompletion(ex, wire, ctx, behaviour, headers);
-  return stream(ex, wire, ctx, { kind: 'ok' }, headers, streamCut(ex, wire, behaviour));
+  const { reasoning, content, toolCalls, argumentFragments } = behaviour;
+  const answer: OkBehaviour = { kind: 'ok', reasoning, content, toolCalls, argumentFragments };
+  return stream(ex, wire, ctx, answer, headers, streamCut(ex, wire, behaviour));
 }
 
-/** Behaviours that break a response after some content chunks. */
+/** Behaviours that break a response after some chunks of its answer. */
 type BreakingBehaviour = Exclude<Behaviour, { kind: 'ok' | 'error' | 'hang' | 'refuse' | 'unterminated-body' }>;
 
 /** Where and how a breaking behaviour interrupts the stream. */
@@ -492,8 +538,8 @@ async function stream(
   headers: Record<string, string>,
   cut?: StreamCut,
 ): Promise<void> {
-  const deltas = ok.content ?? DEFAULT_CONTENT;
-  const finished = { ...ctx, ...finalFields(ctx, ok, deltas) };
+  const plan = planAnswer(wire, ctx, ok);
+  const finished = { ...ctx, ...finalFields(ctx, ok, plan) };
   ex.res.writeHead(200, { ...headers, ...ok.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   ex.res.flushHeaders(); // headers go out now; the first token follows after firstTokenDelayMs
   if (!(await ex.sleep(ok.firstTokenDelayMs))) return;
@@ -505,10 +551,10 @@ async function stream(
 
   for (let sent = 0; ; sent++) {
     if (cut?.afterChunks === sent && (await cut.apply()) === 'stop') return;
-    if (sent === deltas.length) break;
+    if (sent === plan.deltas.length) break;
     const pause = sent === 0 ? 0 : ok.interChunkDelayMs;
     if (!(await ex.sleep(pause))) return;
-    if (!(await event(wire.contentChunk(ctx, deltas[sent]!, sent === 0)))) return;
+    if (!(await event(wire.deltaChunk(ctx, plan.deltas[sent]!, sent === 0)))) return;
     if (sent === 0 && !(await ex.sleep(ok.pauseAfterFirstTokenMs))) return;
   }
   for (const chunk of wire.finishChunks(finished)) if (!(await event(chunk))) return;
@@ -533,15 +579,15 @@ async function complete(
   ok: OkBehaviour,
   headers: Record<string, string>,
 ): Promise<void> {
-  const deltas = ok.content ?? DEFAULT_CONTENT;
+  const plan = planAnswer(wire, ctx, ok);
   // A non-streamed answer arrives once the whole generation would have finished.
   const generationMs =
     (ok.firstTokenDelayMs ?? 0) +
     (ok.pauseAfterFirstTokenMs ?? 0) +
-    (ok.interChunkDelayMs ?? 0) * Math.max(0, deltas.length - 1);
+    (ok.interChunkDelayMs ?? 0) * Math.max(0, plan.deltas.length - 1);
   if (!(await ex.sleep(generationMs))) return;
-  const finished = { ...ctx, ...finalFields(ctx, ok, deltas) };
-  sendJson(ex.res, 200, wire.completion(finished, deltas.join('')), { ...headers, ...ok.headers });
+  const finished = { ...ctx, ...finalFields(ctx, ok, plan) };
+  sendJson(ex.res, 200, wire.completion(finished, plan.message), { ...headers, ...ok.headers });
 }
 
 /** Non-streamed counterparts of the stream-breaking behaviours. */
@@ -560,7 +606,7 @@ function breakCompletion(
       return;
     case 'drop-mid-stream': {
       ex.res.writeHead(200, json);
-      const body = JSON.stringify(wire.completion(ctx, DEFAULT_CONTENT.join('')));
+      const body = JSON.stringify(wire.completion(ctx, planAnswer(wire, ctx, behaviour).message));
       ex.write(body.slice(0, Math.floor(body.length / 2)));
       return ex.destroy();
     }
@@ -574,11 +620,53 @@ function breakCompletion(
   }
 }
 
-function finalFields(ctx: ResponseContext, ok: OkBehaviour, deltas: readonly string[]) {
+/** One response's answer in the provider's dialect, defaults filled in. */
+interface AnswerPlan {
+  /** Every delta of the stream, in order; the first chunk adds the role. */
+  deltas: Json[];
+  /** The same answer, non-streamed. */
+  message: AnswerMessage;
+  completionTokens: number;
+}
+
+function planAnswer(wire: WireFormat, ctx: ResponseContext, answer: Answer): AnswerPlan {
+  const toolCalls: ToolCall[] = (answer.toolCalls ?? []).map((call) => ({
+    id: call.id ?? `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+    name: call.name,
+    arguments: call.arguments,
+  }));
+  const answered = answer.content ?? (toolCalls.length > 0 ? [] : DEFAULT_CONTENT);
+  const reasoning = answer.reasoning ?? [];
+  const parsed = ctx.reasoning === 'parsed' ? reasoning : [];
+  // Raw reasoning opens and closes the content in the deltas it came in, so chunks count the same.
+  const content = ctx.reasoning === 'raw' && reasoning.length > 0 ? [...thinkTagged(reasoning), ...answered] : answered;
+  const text = content.join('');
   return {
-    usage: ok.usage ?? { prompt_tokens: ctx.usage.prompt_tokens, completion_tokens: deltas.length },
+    deltas: [
+      ...parsed.map((delta) => ({ reasoning: delta })),
+      ...content.map((delta) => ({ content: delta })),
+      ...toolCalls.flatMap((call, index) => wire.toolCallDeltas(call, index, answer.argumentFragments)),
+    ],
+    message: {
+      content: text === '' && toolCalls.length > 0 ? null : text,
+      ...(parsed.length > 0 && { reasoning: parsed.join('') }),
+      toolCalls,
+    },
+    completionTokens:
+      reasoning.length + answered.length + toolCalls.reduce((sum, call) => sum + Math.ceil(call.arguments.length / 4), 0),
+  };
+}
+
+/** The deltas with `<think>` before the first and `</think>` after the last. */
+function thinkTagged(deltas: readonly string[]): string[] {
+  return deltas.map((delta, i) => `${i === 0 ? '<think>' : ''}${delta}${i === deltas.length - 1 ? '</think>' : ''}`);
+}
+
+function finalFields(ctx: ResponseContext, ok: OkBehaviour, plan: AnswerPlan) {
+  return {
+    usage: ok.usage ?? { prompt_tokens: ctx.usage.prompt_tokens, completion_tokens: plan.completionTokens },
     ...('rawUsage' in ok ? { hasRawUsage: true, rawUsage: ok.rawUsage } : {}),
-    finishReason: ok.finishReason ?? 'stop',
+    finishReason: ok.finishReason ?? (plan.message.toolCalls.length > 0 ? 'tool_calls' : 'stop'),
   };
 }
 

@@ -1,5 +1,6 @@
 // Payload shapes of Groq's and Cerebras' OpenAI-style chat-completions APIs, as the
 // simulator sends them. See /work/shared/reference/providers.md for the real formats.
+import { checkToolUse, given } from './request-checks.js';
 
 export type ProviderName = 'groq' | 'cerebras';
 
@@ -21,6 +22,21 @@ export interface ResponseContext {
   finishReason: string;
   /** The client sent `stream_options.include_usage: true`. */
   includeUsage: boolean;
+  /** Where the answer's reasoning goes, as the request's reasoning controls say. */
+  reasoning: ReasoningOutput;
+}
+
+/**
+ * 'parsed': in `delta.reasoning` / `message.reasoning`; 'raw': in the content, as
+ * `<think>…</think>` before the answer; 'hidden': not sent at all.
+ */
+export type ReasoningOutput = 'parsed' | 'raw' | 'hidden';
+
+/** Why a provider refuses a request with a 400, in the simulator's words. */
+export interface RequestProblem {
+  /** The offending field's path, e.g. `messages.2.tool_call_id`. */
+  param: string;
+  message: string;
 }
 
 /** Tokens and requests the simulator has counted against one provider+model so far. */
@@ -29,15 +45,43 @@ export interface QuotaUsed {
   tokens: number;
 }
 
-type Json = Record<string, unknown>;
+/** A complete tool call, as the model made it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** The assistant message of a non-streamed answer. */
+export interface AnswerMessage {
+  /** null when the answer is only tool calls. */
+  content: string | null;
+  /** The reasoning shown as its own field, if any. */
+  reasoning?: string;
+  toolCalls: readonly ToolCall[];
+}
+
+export type Json = Record<string, unknown>;
 
 export interface WireFormat {
   readonly chatPath: string;
   readonly modelsPath: string;
-  completion(ctx: ResponseContext, content: string): Json;
-  contentChunk(ctx: ResponseContext, content: string, first: boolean): Json;
+  completion(ctx: ResponseContext, message: AnswerMessage): Json;
+  /** One streamed chunk carrying `delta` (content, tool calls...); the first also carries the role. */
+  deltaChunk(ctx: ResponseContext, delta: Json, first: boolean): Json;
+  /**
+   * The deltas that stream one tool call: the call's arguments cut into `fragments` pieces
+   * (default: the provider's own habit; fewer when the arguments are shorter than that).
+   */
+  toolCallDeltas(call: ToolCall, index: number, fragments?: number): Json[];
   /** The chunk(s) after the last content delta: finish reason and usage. */
   finishChunks(ctx: ResponseContext): Json[];
+  /** The first problem this provider refuses the request for (messages, tools, reasoning controls...). */
+  checkRequest(body: unknown): RequestProblem | undefined;
+  /** Where a request's reasoning goes; the request has passed {@link checkRequest}. */
+  reasoningOutput(body: unknown): ReasoningOutput;
+  /** The body of this provider's 400 for a request it refuses. */
+  badRequest(problem: RequestProblem): unknown;
   errorBody(status: number, model: string): unknown;
   unknownRoute(method: string, path: string): unknown;
   /** An error event inside a 200 stream. */
@@ -74,12 +118,42 @@ const chunk = (ctx: ResponseContext, choices: Json[], extra: Json = {}): Json =>
   ...extra,
 });
 
-const contentChoice = (content: string, first: boolean): Json => ({
+const deltaChoice = (delta: Json, first: boolean): Json => ({
   index: 0,
-  // Role rides on the first content chunk so that the first token is also the first write.
-  delta: first ? { role: 'assistant', content } : { content },
+  // Role rides on the first chunk so that the first token is also the first write.
+  delta: first ? { role: 'assistant', ...delta } : delta,
   logprobs: null,
   finish_reason: null,
+});
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** `text` cut into at most `pieces` parts of nearly equal characters, never inside one; '' stays one part. */
+function splitText(text: string, pieces: number): string[] {
+  const chars = Array.from(graphemes.segment(text), (s) => s.segment);
+  const count = Number.isFinite(pieces) ? Math.max(1, Math.min(Math.floor(pieces), chars.length)) : 1;
+  return Array.from({ length: count }, (_, i) =>
+    chars.slice(Math.floor((i * chars.length) / count), Math.floor(((i + 1) * chars.length) / count)).join(''),
+  );
+}
+
+/** OpenAI's streamed tool call: a header delta with id, type and name, then argument fragments. */
+const toolCallHeader = (call: ToolCall, index: number, args: string): Json => ({
+  tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: args } }],
+});
+const argumentsDelta = (index: number, args: string): Json => ({ tool_calls: [{ index, function: { arguments: args } }] });
+
+const messageJson = (message: AnswerMessage): Json => ({
+  role: 'assistant',
+  content: message.content,
+  ...(message.reasoning !== undefined && { reasoning: message.reasoning }),
+  ...(message.toolCalls.length > 0 && {
+    tool_calls: message.toolCalls.map((call) => ({
+      id: call.id,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    })),
+  }),
 });
 
 const finishChoice = (ctx: ResponseContext): Json => ({
@@ -89,18 +163,42 @@ const finishChoice = (ctx: ResponseContext): Json => ({
   finish_reason: ctx.finishReason,
 });
 
-const completion = (ctx: ResponseContext, content: string, extra: Json): Json => ({
+const completion = (ctx: ResponseContext, message: AnswerMessage, extra: Json): Json => ({
   id: ctx.id,
   object: 'chat.completion',
   created: ctx.created,
   model: ctx.model,
   system_fingerprint: 'fp_simulator',
   choices: [
-    { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: ctx.finishReason },
+    { index: 0, message: messageJson(message), logprobs: null, finish_reason: ctx.finishReason },
   ],
   usage: usageOf(ctx),
   ...extra,
 });
+
+/** The request body's fields ({} for anything but an object). */
+export const fieldsOf = (body: unknown): Json =>
+  typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Json) : {};
+
+const oneOf = (values: readonly string[], quote: string): string => values.map((v) => `${quote}${v}${quote}`).join(', ');
+
+const GROQ_ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
+const CEREBRAS_ROLES = GROQ_ROLES;
+
+/** Parameters Groq documents as refused with a 400 when supplied (`n` only when not 1). */
+function groqUnsupported(fields: Json): RequestProblem | undefined {
+  for (const param of ['logprobs', 'logit_bias', 'top_logprobs']) {
+    if (given(fields[param])) return { param, message: `\`${param}\` is not supported` };
+  }
+  if (given(fields.n) && fields.n !== 1) return { param: 'n', message: '`n` must be 1' };
+  const messages = Array.isArray(fields.messages) ? (fields.messages as unknown[]) : [];
+  const named = messages.findIndex((message) => given(fieldsOf(message).name));
+  if (named >= 0) return { param: `messages.${named}.name`, message: `messages.${named}.name: property 'name' is unsupported` };
+  return undefined;
+}
+
+const GROQ_REASONING_FORMATS = ['hidden', 'raw', 'parsed'] as const;
+const CEREBRAS_REASONING_FORMATS = ['none', 'parsed', 'text_parsed', 'raw', 'hidden'] as const;
 
 const httpMessage = (status: number): string =>
   status >= 500 ? 'Internal server error' : status === 404 ? 'Not found' : `Request failed with status ${status}`;
@@ -109,11 +207,41 @@ export const groqWire: WireFormat = {
   chatPath: '/openai/v1/chat/completions',
   modelsPath: '/openai/v1/models',
 
-  completion: (ctx, content) =>
-    completion(ctx, content, { x_groq: { id: ctx.requestId }, usage: groqUsage(ctx) }),
+  completion: (ctx, message) =>
+    completion(ctx, message, { x_groq: { id: ctx.requestId }, usage: groqUsage(ctx) }),
 
-  contentChunk: (ctx, content, first) =>
-    chunk(ctx, [contentChoice(content, first)], first ? { x_groq: { id: ctx.requestId } } : {}),
+  deltaChunk: (ctx, delta, first) =>
+    chunk(ctx, [deltaChoice(delta, first)], first ? { x_groq: { id: ctx.requestId } } : {}),
+
+  // Groq sends a tool call whole: id, name and all its arguments in one delta.
+  toolCallDeltas(call, index, fragments = 1) {
+    const [head = '', ...rest] = splitText(call.arguments, fragments);
+    return [toolCallHeader(call, index, head), ...rest.map((args) => argumentsDelta(index, args))];
+  },
+
+  checkRequest(body) {
+    const fields = fieldsOf(body);
+    const wrong = checkToolUse(fields, GROQ_ROLES) ?? groqUnsupported(fields);
+    if (wrong) return wrong;
+    const { include_reasoning: include, reasoning_format: format } = fields;
+    // Groq documents the two as mutually exclusive.
+    if (given(include) && given(format)) {
+      return { param: 'reasoning_format', message: '`include_reasoning` and `reasoning_format` are mutually exclusive' };
+    }
+    if (given(format) && !GROQ_REASONING_FORMATS.some((f) => f === format)) {
+      return { param: 'reasoning_format', message: `\`reasoning_format\` must be one of ${oneOf(GROQ_REASONING_FORMATS, '`')}` };
+    }
+    return undefined;
+  },
+
+  // `reasoning_effort: 'none'` turns reasoning off on the models that accept it (qwen3).
+  reasoningOutput(body) {
+    const { include_reasoning: include, reasoning_format: format, reasoning_effort: effort } = fieldsOf(body);
+    if (include === false || format === 'hidden' || effort === 'none') return 'hidden';
+    return format === 'raw' ? 'raw' : 'parsed';
+  },
+
+  badRequest: (problem) => ({ error: { message: problem.message, type: 'invalid_request_error', param: problem.param } }),
 
   finishChunks(ctx) {
     const xGroq = { id: ctx.requestId, usage: groqUsage(ctx) };
@@ -189,9 +317,45 @@ export const cerebrasWire: WireFormat = {
   chatPath: '/v1/chat/completions',
   modelsPath: '/v1/models',
 
-  completion: (ctx, content) => completion(ctx, content, { time_info: timeInfo(ctx) }),
+  completion: (ctx, message) => completion(ctx, message, { time_info: timeInfo(ctx) }),
 
-  contentChunk: (ctx, content, first) => chunk(ctx, [contentChoice(content, first)]),
+  deltaChunk: (ctx, delta, first) => chunk(ctx, [deltaChoice(delta, first)]),
+
+  // Cerebras streams arguments as OpenAI does: a header with empty arguments, then fragments.
+  toolCallDeltas: (call, index, fragments = 3) => [
+    toolCallHeader(call, index, ''),
+    ...splitText(call.arguments, fragments).map((args) => argumentsDelta(index, args)),
+  ],
+
+  checkRequest(body) {
+    const fields = fieldsOf(body);
+    const wrong = checkToolUse(fields, CEREBRAS_ROLES);
+    if (wrong) return wrong;
+    // Groq's switch: Cerebras does not define it, and refuses fields it does not define.
+    if ('include_reasoning' in fields) {
+      return { param: 'include_reasoning', message: "include_reasoning: property 'include_reasoning' is unsupported" };
+    }
+    const format = fields.reasoning_format;
+    if (given(format) && !CEREBRAS_REASONING_FORMATS.some((f) => f === format)) {
+      return { param: 'reasoning_format', message: `reasoning_format: value must be one of ${oneOf(CEREBRAS_REASONING_FORMATS, "'")}` };
+    }
+    return undefined;
+  },
+
+  // 'parsed', 'text_parsed' and 'none' (the model's default) all answer in the reasoning field.
+  reasoningOutput(body) {
+    const { reasoning_format: format, disable_reasoning: disabled, reasoning_effort: effort } = fieldsOf(body);
+    if (format === 'hidden' || disabled === true || effort === 'none') return 'hidden';
+    return format === 'raw' ? 'raw' : 'parsed';
+  },
+
+  // Cerebras' validation errors name no field in `param` (the message does).
+  badRequest: (problem) => ({
+    message: problem.message,
+    type: 'invalid_request_error',
+    param: 'validation_error',
+    code: 'wrong_api_format',
+  }),
 
   // Cerebras always reports usage, on the finish chunk.
   finishChunks: (ctx) => [
