@@ -60,7 +60,10 @@ async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<Chat
 describe('tool calling through /v1/chat/completions', () => {
   const start = gatewayPerTest();
 
-  it.each(PROVIDERS)('relays a streamed parallel tool call from %s: fragments in order, with index, id and name, finish_reason tool_calls', async (provider) => {
+  it.each([
+    ['groq', 2],
+    ['cerebras', 7],
+  ] as const)('relays a streamed parallel tool call from %s (%i fragments): in order, with index, id and name, finish_reason tool_calls', async (provider, fragmentCount) => {
     const gateway = await start({ models: [model(provider, 'm')] });
     gateway.sim.setBehaviour(provider, 'm', { kind: 'ok', toolCalls: calls });
     const chunks = await collect(
@@ -70,10 +73,10 @@ describe('tool calling through /v1/chat/completions', () => {
     expect(result.toolCalls).toEqual(calls.map(({ id, name, arguments: args }) => ({ id, type: 'function', function: { name, arguments: args } })));
     expect(result.finishReason).toBe('tool_calls');
     expect(result.content).toBe('');
-    // Each provider's fragmenting reaches the client as it was sent: whole calls from Groq, pieces from Cerebras.
+    // Each provider's fragmenting reaches the client as it was sent: whole calls from Groq; from
+    // Cerebras a header per call, then its arguments in three pieces (`{}` in two).
     const fragments = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
-    if (provider === 'groq') expect(fragments).toHaveLength(2);
-    else expect(fragments.length).toBeGreaterThan(2);
+    expect(fragments).toHaveLength(fragmentCount);
     expect(chunks[0]?.choices[0]?.delta.role).toBe('assistant');
     // The tools were passed on as sent.
     expect(gateway.sim.requestsFor(provider, 'm')[0]?.body.tools).toEqual([weatherTool, timeTool]);
