@@ -11,6 +11,29 @@ import type { ChatCompletionChunkDto, ChatCompletionDto, CompletionUsageDto } fr
 
 const DONE = 'data: [DONE]\n\n';
 
+/** How many dropped parameters the header names; the rest are counted. */
+const MAX_DROPPED_NAMED = 32;
+
+/**
+ * The value of `x-gateway-dropped-params`: the names, comma-separated. A name is whatever the client
+ * sent as a JSON key, so anything outside visible ASCII (and `%`, `,`) is %-encoded as UTF-8; a
+ * header must stay a header.
+ */
+export function droppedParamsHeader(names: readonly string[]): string {
+  const safe = names.slice(0, MAX_DROPPED_NAMED).map((name) => name.replace(/[^\x21-\x7e]|[%,]/gu, percentEncode));
+  const more = names.length - safe.length;
+  return more > 0 ? `${safe.join(', ')}, ... (${more} more)` : safe.join(', ');
+}
+
+/** A character as %-escaped UTF-8; a lone surrogate (which has none) as U+FFFD's. */
+function percentEncode(char: string): string {
+  try {
+    return encodeURIComponent(char);
+  } catch {
+    return '%EF%BF%BD';
+  }
+}
+
 function toUsage(usage: TokenUsage): CompletionUsageDto {
   return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens };
 }
@@ -38,7 +61,7 @@ export class OpenAiResponseWriter {
       'x-gateway-model': meta.model,
       'x-gateway-provider': meta.provider,
       'x-gateway-attempts': String(meta.attempts.length + 1),
-      ...(meta.droppedParameters.length > 0 ? { 'x-gateway-dropped-params': meta.droppedParameters.join(', ') } : {}),
+      ...(meta.droppedParameters.length > 0 ? { 'x-gateway-dropped-params': droppedParamsHeader(meta.droppedParameters) } : {}),
     });
   }
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiNotFoundResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatService } from '../chat/chat.service.js';
 import { ChatEndpoint } from '../common/http/chat-route.js';
@@ -50,11 +50,18 @@ export class OpenAiController {
     return this.models.list(request.client?.allowedModels ?? null);
   }
 
-  /** One model of GET /v1/models: a public model id, or `provider/id` (its slashes as they are, or encoded). */
-  @Get('models/*')
-  @ApiParam({ name: '*', description: 'A public model id or `provider/id`, e.g. `gpt-oss-120b` or `groq/openai/gpt-oss-120b`.', example: 'gpt-oss-120b' })
+  /** One model of GET /v1/models: a public model id, or `provider/id` (URL-encoded, as the `openai` SDK sends it). */
+  @Get('models/:model')
+  @ApiParam({ name: 'model', description: 'A public model id or `provider/id`, e.g. `gpt-oss-120b` or `groq%2Fopenai%2Fgpt-oss-120b`.', example: 'gpt-oss-120b' })
   @ApiNotFoundResponse({ description: 'Not a model that can serve now (for this access key).', type: OpenAiErrorResponseDto })
-  retrieveOpenAiModel(@Param('*') id: string, @Req() request: FastifyRequest): OpenAiModelDto {
+  retrieveOpenAiModel(@Param('model') id: string, @Req() request: FastifyRequest): OpenAiModelDto {
+    return this.models.retrieve(id, request.client?.allowedModels ?? null);
+  }
+
+  /** The same with the slashes of `provider/id` left as they are (`/v1/models/groq/openai/gpt-oss-120b`). */
+  @Get('models/*')
+  @ApiExcludeEndpoint()
+  retrieveOpenAiModelByPath(@Param('*') id: string, @Req() request: FastifyRequest): OpenAiModelDto {
     return this.models.retrieve(id, request.client?.allowedModels ?? null);
   }
 }

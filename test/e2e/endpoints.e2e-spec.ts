@@ -121,6 +121,7 @@ describe('with both providers configured', () => {
         'GET /usage',
         'POST /chat',
         'GET /v1/models',
+      'GET /v1/models/{model}',
         'POST /v1/chat/completions',
       ].sort(),
     );
@@ -152,7 +153,7 @@ describe('with both providers configured', () => {
     const requestSchema = body.components.schemas.ChatRequestDto;
     expect(requestSchema.required).toEqual(['messages']);
     expect(Object.keys(requestSchema.properties).sort()).toEqual(
-      ['max_tokens', 'messages', 'model', 'stop', 'stream', 'temperature', 'top_p'].sort(),
+      ['include_reasoning', 'max_tokens', 'messages', 'model', 'stop', 'stream', 'temperature', 'top_p'].sort(),
     );
     expect(body.components.schemas.ChatMessageDto.properties.role.enum).toEqual(['system', 'user', 'assistant']);
     expect(body.components.schemas.ModelViewDto.properties).toHaveProperty('cooldownUntil');

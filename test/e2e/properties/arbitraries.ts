@@ -185,13 +185,13 @@ export function badChatField(base: Record<string, unknown>, known: readonly stri
 }
 
 /** `base` (a valid /v1/chat/completions request) with one field made invalid, as badChatField. */
-export function badOpenAiField(base: Record<string, unknown>, known: readonly string[]): fc.Arbitrary<BadField> {
+export function badOpenAiField(base: Record<string, unknown>): fc.Arbitrary<BadField> {
   const nonNull = notAString.filter((value) => value !== null);
   return fc.oneof<fc.Arbitrary<Patch>[]>(
     notAnArrayOfObjects.map((value) => set('messages', value)),
-    badRole.map((value) => messageField('role', value)),
+    // `developer` is an OpenAI role (sent upstream as `system`).
+    badRole.filter((role) => role !== 'developer').map((value) => messageField('role', value)),
     badOpenAiContent.map((value) => messageField('content', value)),
-    fc.tuple(unknownField(['role', 'content']), anyJson.filter((value) => value !== null)).map(([name, value]) => messageField(name, value)),
     badModel.map((value) => set('model', value)),
     badNumber(0, 2).map((value) => set('temperature', value)),
     badNumber(0, 1).map((value) => set('top_p', value)),
@@ -214,7 +214,14 @@ export function badOpenAiField(base: Record<string, unknown>, known: readonly st
       fc.oneof(oddString.filter((type) => !['text', 'json_object', 'json_schema'].includes(type)), nonNull).map((type) => ({ type })),
       fc.oneof(fc.string(), fc.integer(), fc.boolean()).map((json_schema) => ({ type: 'json_schema', json_schema })),
     ).map((value) => set('response_format', value)),
-    fc.tuple(unknownField(known), anyJson).map(([name, value]) => set(name, value)),
+    fc.oneof(
+      fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.dictionary(fc.string(), anyJson, { maxKeys: 2 })),
+      fc.array(fc.oneof(notAString, fc.record({ type: fc.constantFrom('custom', 'code_interpreter', ''), function: fc.record({ name: fc.constant('f') }) }), fc.record({ type: fc.constant('function'), function: fc.record({ name: fc.constantFrom('', 'has space', 'x'.repeat(65), 'dot.ted') }) })), { minLength: 1, maxLength: 2 }),
+    ).map((value) => set('tools', value)),
+    // Without tools, only none and auto are meaningful.
+    fc.oneof(fc.constantFrom('required', 'any', 'NONE', ''), fc.record({ type: fc.constant('function'), function: fc.record({ name: fc.string() }) }), fc.integer(), fc.boolean()).map((value) => set('tool_choice', value)),
+    fc.oneof(oddString.filter((effort) => !['none', 'minimal', 'low', 'medium', 'high', 'xhigh'].includes(effort)), fc.integer(), fc.boolean()).map((value) => set('reasoning_effort', value)),
+    fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).filter((value) => value < -2 || value > 2), fc.string(), fc.boolean()).map((value) => set('frequency_penalty', value)),
   )
     .map((patch) => patch(base))
     .filter(({ body }) => !refusedByJsonParser(body));

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_DEPTH } from '../../../src/common/http/body-shape.pipe.js';
+import { droppedParamsHeader } from '../../../src/openai/openai-response.writer.js';
 import type { Gateway } from '../../support/gateway-harness.js';
 import {
   anyJson,
@@ -13,6 +14,7 @@ import {
   mixedRequest,
   numberLiteral,
   oddString,
+  unknownField,
   type BadField,
 } from './arbitraries.js';
 import { expectAlive, expectDocumentedAnswer, send, startRoomyGateway, type RawResponse, type RouteFamily } from './raw-http.js';
@@ -30,6 +32,29 @@ const OPENAI_FIELDS = [
   'logprobs',
   'top_logprobs',
   'logit_bias',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'reasoning_effort',
+  'include_reasoning',
+  'reasoning_format',
+  'frequency_penalty',
+  'presence_penalty',
+  'prompt_cache_key',
+  'audio',
+  'web_search_options',
+  'functions',
+  'function_call',
+  'modalities',
+  'metadata',
+  'store',
+  'service_tier',
+  'prediction',
+  'prompt_cache_retention',
+  'prompt_cache_options',
+  'verbosity',
+  'moderation',
+  'safety_identifier',
 ];
 
 const NESTED = '"@@nested@@"';
@@ -67,7 +92,7 @@ const routes: Route[] = [
     path: '/v1/chat/completions',
     family: 'openai',
     valid: { model: 'm', messages: say },
-    badField: badOpenAiField({ model: 'm', messages: say }, OPENAI_FIELDS),
+    badField: badOpenAiField({ model: 'm', messages: say }),
     mixed: mixedRequest('openai', OPENAI_FIELDS),
     nestingSpots: [
       { field: 'messages', above: 3, wrap: withNested({ model: 'm', messages: [{ role: 'user', content: '@@nested@@' }] }) },
@@ -241,6 +266,30 @@ describe.each(routes)('POST $path', (route) => {
         expect({ status: response.status, fields: error?.fields ?? [] }).toEqual(tooLong ? { status: 400, fields: ['messages'] } : { status: 200, fields: [] });
       }),
       { numRuns: 30 },
+    );
+  }, 60_000);
+});
+
+describe('POST /v1/chat/completions with fields OpenAI does not define', () => {
+  const openai = routes.find((route) => route.family === 'openai')!;
+
+  it('leaves any unknown field out (top level or in a message), names it in x-gateway-dropped-params, and serves the request', async () => {
+    const name = unknownField(OPENAI_FIELDS).filter((field) => !['toString', 'valueOf', 'hasOwnProperty', 'prototype'].includes(field) && !(field in Object.prototype));
+    const where = fc.constantFrom('top', 'message');
+    // Values whose keys are Object.prototype's names are refused (400) wherever they are: not this property's case.
+    const value = fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 3 }), fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.integer(), { maxKeys: 3 }));
+    await fc.assert(
+      fc.asyncProperty(name, value, where, async (field, value, at) => {
+        const body = at === 'top' ? { ...openai.valid, [field]: value } : { ...openai.valid, messages: [{ role: 'user', content: 'Say hello.', [field]: value }] };
+        const before = gateway.sim.requests.length;
+        const { response } = await postChecked(openai, JSON.stringify(body), `unknown ${at} field ${JSON.stringify(field)}`);
+        expect(response.status).toBe(200);
+        const header = response.headers['x-gateway-dropped-params'];
+        expect(String(header).split(', ')).toContain(droppedParamsHeader([at === 'top' ? field : `messages[].${field}`]));
+        const sent = gateway.sim.requests[before]!.body;
+        expect(at === 'top' ? Object.keys(sent) : Object.keys(sent.messages[0])).not.toContain(field);
+      }),
+      { numRuns: 150 },
     );
   }, 60_000);
 });

@@ -18,6 +18,7 @@ const routes = [
   { method: 'POST', path: '/v1/chat/completions', body: { model: 'auto', messages: say } },
   { method: 'POST', path: '/v1/chat/completions', body: { model: 'm', messages: say, stream: true } },
   { method: 'GET', path: '/v1/models' },
+  { method: 'GET', path: '/v1/models/m' },
   { method: 'GET', path: '/health/live' },
   { method: 'GET', path: '/health/ready' },
   { method: 'GET', path: '/docs' },
@@ -25,7 +26,9 @@ const routes = [
 ];
 const routePaths = [...new Set(routes.map((route) => route.path))];
 const isRoute = (method: string, pathname: string) =>
-  routes.some((route) => route.path === pathname && (route.method === method || (route.method === 'GET' && method === 'HEAD')));
+  routes.some((route) => route.path === pathname && (route.method === method || (route.method === 'GET' && method === 'HEAD'))) ||
+  // GET /v1/models/{model} takes any id (a 404 model_not_found when there is none such).
+  (method === 'GET' && pathname.startsWith('/v1/models/'));
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'PURGE'];
 
