@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiChatErrorResponses } from '../common/errors/api-error-responses.js';
-import { ApiExtraModels, ApiOkResponse, ApiProduces, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiProduces, getSchemaPath } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
+import { ChatRequestDto } from './dto/chat-request.dto.js';
 import {
   ChatCompletionResponseDto,
   ChatDeltaEventDto,
@@ -23,6 +24,36 @@ const SSE_EXAMPLE = [
   'data: {"finishReason":"stop","usage":{"promptTokens":12,"completionTokens":30,"totalTokens":42}}',
   '',
 ].join('\n');
+
+/**
+ * Request bodies Swagger UI offers in "Try it out" (the first is the one it fills in). Whole
+ * requests written out, so a field added to the DTO later never puts a placeholder value in them;
+ * test/e2e/openapi-examples.e2e-spec.ts sends each one and expects a 200.
+ */
+const REQUEST_EXAMPLES = {
+  sse: {
+    summary: 'Streamed as Server-Sent Events, the model chosen by rotation',
+    value: { messages: [{ role: 'user', content: 'Say hello in three words.' }] },
+  },
+  json: {
+    summary: 'One JSON answer from a named model (stream: false)',
+    value: {
+      model: 'gpt-oss-120b',
+      messages: [
+        { role: 'system', content: 'Answer in one sentence.' },
+        { role: 'user', content: 'What does an LLM gateway do?' },
+      ],
+      temperature: 0.7,
+      max_tokens: 256,
+      stream: false,
+    },
+  },
+};
+
+/** The request body of POST /chat, with whole example requests. */
+export function ApiChatRequestBody(): MethodDecorator {
+  return ApiBody({ type: ChatRequestDto, required: true, examples: REQUEST_EXAMPLES });
+}
 
 /** The three response media types of POST /chat and its error responses. */
 export function ApiChatResponses(): MethodDecorator & ClassDecorator {
