@@ -50,6 +50,16 @@ const REQUEST_EXAMPLES = {
   },
 };
 
+/** The events of the SSE answer, as ChatResponseWriter writes them. */
+const SSE_EVENTS = [
+  'Server-Sent Events, in this order:',
+  `- \`event: meta\`, first: \`data\` is ${getSchemaPath(ChatMetaEventDto)} (the request id, the model and provider answering, the attempts that failed before it);`,
+  `- \`event: delta\`, one per piece of content: ${getSchemaPath(ChatDeltaEventDto)};`,
+  `- \`event: done\`, the last event of a complete answer: ${getSchemaPath(ChatDoneEventDto)} (finish reason, token usage);`,
+  `- \`event: error\`, in place of \`done\` when the answer breaks off after it began: ${getSchemaPath(ChatErrorEventDto)} (\`code\`, \`message\`);`,
+  '- `: ping`, a comment line sent every SSE_KEEPALIVE_MS while the model is quiet; it carries nothing.',
+].join('\n');
+
 /** The request body of POST /chat, with whole example requests. */
 export function ApiChatRequestBody(): MethodDecorator {
   return ApiBody({ type: ChatRequestDto, required: true, examples: REQUEST_EXAMPLES });
@@ -67,13 +77,13 @@ export function ApiChatResponses(): MethodDecorator & ClassDecorator {
         '`stream: false` (or `Accept: application/json`): one JSON object.',
       content: {
         'text/event-stream': {
-          schema: {
-            type: 'string',
-            description: `Events: meta = ${getSchemaPath(ChatMetaEventDto)}, delta = ${getSchemaPath(ChatDeltaEventDto)}, done = ${getSchemaPath(ChatDoneEventDto)}, error = ${getSchemaPath(ChatErrorEventDto)}`,
-          },
+          schema: { type: 'string', description: SSE_EVENTS },
           example: SSE_EXAMPLE,
         },
-        'text/plain': { schema: { type: 'string' }, example: 'Hello from the model.' },
+        'text/plain': {
+          schema: { type: 'string', description: 'The content only, as it arrives; a failure mid-answer resets the connection.' },
+          example: 'Hello from the model.',
+        },
         'application/json': { schema: { $ref: getSchemaPath(ChatCompletionResponseDto) } },
       },
     }),
