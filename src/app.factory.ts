@@ -122,6 +122,8 @@ async function setUpSwagger(app: NestFastifyApplication): Promise<void> {
       'One HTTP service in front of several LLM providers: rotation across models, per-model request and token limits, fallback on limits and upstream failures, answers streamed as Server-Sent Events.',
     )
     .setVersion('0.1.0')
+    // Relative: "Try it out" in Swagger UI calls the host that served the document, wherever it runs.
+    .addServer('/', 'This gateway: the host serving this document')
     .addTag('chat', 'Chat with a model: SSE, plain text or JSON')
     .addTag('openai', 'OpenAI-compatible API: point the openai SDK at /v1')
     .addTag('models', 'The catalog: availability, limits, cooldowns')
@@ -137,6 +139,8 @@ async function setUpSwagger(app: NestFastifyApplication): Promise<void> {
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('x-api-key')
     .build();
+  // As package.json says: no licence is granted, so there is no licence text to link to.
+  config.info.license = { name: 'UNLICENSED' };
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller, method) => method,
   });

@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiChatErrorResponses } from '../common/errors/api-error-responses.js';
-import { ApiExtraModels, ApiOkResponse, ApiProduces, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiProduces, getSchemaPath } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
+import { ChatRequestDto } from './dto/chat-request.dto.js';
 import {
   ChatCompletionResponseDto,
   ChatDeltaEventDto,
@@ -24,6 +25,46 @@ const SSE_EXAMPLE = [
   '',
 ].join('\n');
 
+/**
+ * Request bodies Swagger UI offers in "Try it out" (the first is the one it fills in). Whole
+ * requests written out, so a field added to the DTO later never puts a placeholder value in them;
+ * test/e2e/openapi-examples.e2e-spec.ts sends each one and expects a 200.
+ */
+const REQUEST_EXAMPLES = {
+  sse: {
+    summary: 'Streamed as Server-Sent Events, the model chosen by rotation',
+    value: { messages: [{ role: 'user', content: 'Say hello in three words.' }] },
+  },
+  json: {
+    summary: 'One JSON answer from a named model (stream: false)',
+    value: {
+      model: 'gpt-oss-120b',
+      messages: [
+        { role: 'system', content: 'Answer in one sentence.' },
+        { role: 'user', content: 'What does an LLM gateway do?' },
+      ],
+      temperature: 0.7,
+      max_tokens: 256,
+      stream: false,
+    },
+  },
+};
+
+/** The events of the SSE answer, as ChatResponseWriter writes them. */
+const SSE_EVENTS = [
+  'Server-Sent Events, in this order:',
+  `- \`event: meta\`, first: \`data\` is ${getSchemaPath(ChatMetaEventDto)} (the request id, the model and provider answering, the attempts that failed before it);`,
+  `- \`event: delta\`, one per piece of content: ${getSchemaPath(ChatDeltaEventDto)};`,
+  `- \`event: done\`, the last event of a complete answer: ${getSchemaPath(ChatDoneEventDto)} (finish reason, token usage);`,
+  `- \`event: error\`, in place of \`done\` when the answer breaks off after it began: ${getSchemaPath(ChatErrorEventDto)} (\`code\`, \`message\`);`,
+  '- `: ping`, a comment line sent every SSE_KEEPALIVE_MS while the model is quiet; it carries nothing.',
+].join('\n');
+
+/** The request body of POST /chat, with whole example requests. */
+export function ApiChatRequestBody(): MethodDecorator {
+  return ApiBody({ type: ChatRequestDto, required: true, examples: REQUEST_EXAMPLES });
+}
+
 /** The three response media types of POST /chat and its error responses. */
 export function ApiChatResponses(): MethodDecorator & ClassDecorator {
   return applyDecorators(
@@ -36,13 +77,13 @@ export function ApiChatResponses(): MethodDecorator & ClassDecorator {
         '`stream: false` (or `Accept: application/json`): one JSON object.',
       content: {
         'text/event-stream': {
-          schema: {
-            type: 'string',
-            description: `Events: meta = ${getSchemaPath(ChatMetaEventDto)}, delta = ${getSchemaPath(ChatDeltaEventDto)}, done = ${getSchemaPath(ChatDoneEventDto)}, error = ${getSchemaPath(ChatErrorEventDto)}`,
-          },
+          schema: { type: 'string', description: SSE_EVENTS },
           example: SSE_EXAMPLE,
         },
-        'text/plain': { schema: { type: 'string' }, example: 'Hello from the model.' },
+        'text/plain': {
+          schema: { type: 'string', description: 'The content only, as it arrives; a failure mid-answer resets the connection.' },
+          example: 'Hello from the model.',
+        },
         'application/json': { schema: { $ref: getSchemaPath(ChatCompletionResponseDto) } },
       },
     }),

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatEndpoint } from '../common/http/chat-route.js';
 import { abortOnDisconnect } from '../common/http/client-disconnect.js';
 import { chatContext } from '../common/http/request-context.js';
-import { ApiChatResponses } from './chat-api.decorators.js';
+import { ApiChatRequestBody, ApiChatResponses } from './chat-api.decorators.js';
 import { ChatResponseWriter } from './chat-response.writer.js';
 import { ChatService } from './chat.service.js';
 import { ChatRequestDto } from './dto/chat-request.dto.js';
@@ -28,6 +28,7 @@ export class ChatController {
     description:
       'Picks a model by the rotation strategy (or the one named), checks its limits, falls back to another model on a limit or an upstream failure before the first token, and streams the answer.',
   })
+  @ApiChatRequestBody()
   @ApiChatResponses()
   async chat(
     @Body() body: ChatRequestDto,

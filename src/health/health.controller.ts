@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck } from '@nestjs/terminus';
+import { ErrorResponseDto } from '../common/errors/error-response.dto.js';
 import { Public } from '../common/http/public.decorator.js';
 import { LivenessDto } from './dto/liveness.dto.js';
 import { Readiness } from './readiness.service.js';
@@ -8,6 +9,11 @@ import { Readiness } from './readiness.service.js';
 // Orchestrators probe without a key, also when GATEWAY_API_KEYS is set.
 @Public()
 @ApiTags('health')
+// Answered before any route runs (app.factory.ts), so a probe can get it too.
+@ApiBadRequestResponse({
+  description: 'Not a valid HTTP request, e.g. HTTP/1.1 without a Host header (`bad_request`); the probe does not run.',
+  type: ErrorResponseDto,
+})
 @Controller('health')
 export class HealthController {
   constructor(private readonly readiness: Readiness) {}

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiChatErrorResponses } from '../common/errors/api-error-responses.js';
-import { ApiExtraModels, ApiOkResponse, ApiProduces, getSchemaPath } from '@nestjs/swagger';
-import { TextContentPartDto } from './dto/chat-completion-request.dto.js';
+import { ApiBody, ApiExtraModels, ApiOkResponse, ApiProduces, getSchemaPath } from '@nestjs/swagger';
+import { ChatCompletionRequestDto, TextContentPartDto } from './dto/chat-completion-request.dto.js';
 import { ChatCompletionChunkDto, ChatCompletionDto, OpenAiErrorResponseDto } from './dto/chat-completion-response.dto.js';
 
 const GATEWAY_HEADERS = {
@@ -9,6 +9,38 @@ const GATEWAY_HEADERS = {
   'x-gateway-provider': { description: 'The provider that answered', schema: { type: 'string' } },
   'x-gateway-attempts': { description: 'How many deployments were tried, this one included', schema: { type: 'integer' } },
 } as const;
+
+/**
+ * Request bodies Swagger UI offers in "Try it out" (the first is the one it fills in). Whole
+ * requests written out, so the OpenAI parameters the DTO accepts, or only tolerates at their
+ * default, never appear with a placeholder value; test/e2e/openapi-examples.e2e-spec.ts sends
+ * each one and expects a 200.
+ */
+const REQUEST_EXAMPLES = {
+  auto: {
+    summary: 'Any model (rotation strategy), one chat.completion',
+    value: { model: 'auto', messages: [{ role: 'user', content: 'Say hello in three words.' }] },
+  },
+  stream: {
+    summary: 'A named model, streamed, with the token usage in a last chunk',
+    value: {
+      model: 'gpt-oss-120b',
+      messages: [
+        { role: 'system', content: 'Answer in one sentence.' },
+        { role: 'user', content: 'What does an LLM gateway do?' },
+      ],
+      temperature: 0.7,
+      max_completion_tokens: 256,
+      stream: true,
+      stream_options: { include_usage: true },
+    },
+  },
+};
+
+/** The request body of POST /v1/chat/completions, with whole example requests. */
+export function ApiChatCompletionRequestBody(): MethodDecorator {
+  return ApiBody({ type: ChatCompletionRequestDto, required: true, examples: REQUEST_EXAMPLES });
+}
 
 /** The responses of POST /v1/chat/completions, in OpenAI's shapes. */
 export function ApiChatCompletionResponses(): MethodDecorator & ClassDecorator {

@@ -7,7 +7,7 @@ import { abortOnDisconnect } from '../common/http/client-disconnect.js';
 import { chatContext } from '../common/http/request-context.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
 import { OpenAiErrorResponseDto, OpenAiModelDto, OpenAiModelListDto } from './dto/chat-completion-response.dto.js';
-import { ApiChatCompletionResponses } from './openai-api.decorators.js';
+import { ApiChatCompletionRequestBody, ApiChatCompletionResponses } from './openai-api.decorators.js';
 import { OpenAiModelsService } from './openai-models.service.js';
 import { toChatCommand } from './openai-request.mapper.js';
 import { OpenAiResponseWriter } from './openai-response.writer.js';
@@ -30,6 +30,7 @@ export class OpenAiController {
     description:
       'OpenAI\'s chat-completions API over the same rotation, limits and failover as POST /chat. `model` is a model id, `provider/id`, or `auto`.',
   })
+  @ApiChatCompletionRequestBody()
   @ApiChatCompletionResponses()
   async createChatCompletion(@Body() body: ChatCompletionRequestDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const signal = abortOnDisconnect(reply);

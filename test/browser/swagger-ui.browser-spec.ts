@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { model, startGateway, type Gateway } from '../support/gateway-harness.js';
+import { startGateway, type Gateway } from '../support/gateway-harness.js';
 
 // Debian's Chromium, installed by .ci/run; playwright-core never downloads a browser.
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,7 +33,9 @@ describe('Swagger UI at /docs in a real browser (headless Chromium)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    gateway = await startGateway({ models: [model('groq', 'openai/gpt-oss-120b'), model('cerebras', 'gpt-oss-120b')] });
+    // The built-in catalog, as a new user has it: its real limits are what a "Try it out" body must
+    // fit in (the providers are the simulator).
+    gateway = await startGateway();
     // Without Chromium every test below fails with MISSING_CHROMIUM: never a silent skip.
     if (!existsSync(CHROMIUM)) return;
     // A fresh temporary profile per launch (Playwright's default).
@@ -76,19 +78,60 @@ describe('Swagger UI at /docs in a real browser (headless Chromium)', () => {
     expect(pageErrors).toEqual([]);
   }, 30_000);
 
-  it('GET /models: Try it out, Execute shows the live 200 response with the models', async () => {
-    const models = operation(page(), 'GET', '/models');
-    await expect.poll(() => models.count(), { timeout: 15_000 }).toBe(1);
-    await models.locator('.opblock-summary').first().click();
-    await models.locator('button.try-out__btn').click();
-    await models.locator('button.execute').click();
+  /**
+   * Opens the operation, clicks "Try it out" and "Execute" with what Swagger UI filled in, and
+   * returns the live response it shows, with the request body it sent (none for a GET).
+   */
+  async function tryItOut(method: string, path: string): Promise<{ status: string; body: string; sent: string | undefined }> {
+    const block = operation(page(), method, path);
+    await expect.poll(() => block.count(), { timeout: 15_000 }).toBe(1);
+    await block.locator('.opblock-summary').first().click();
+    await block.locator('button.try-out__btn').click();
+    const editor = block.locator('textarea.body-param__text');
+    const sent = method === 'GET' ? undefined : await editor.inputValue({ timeout: 5_000 });
+    await block.locator('button.execute').click();
 
-    const live = models.locator('.live-responses-table .response');
+    const live = block.locator('.live-responses-table .response');
     await live.first().waitFor({ timeout: 10_000 });
-    expect((await live.locator('.response-col_status').first().innerText()).trim()).toBe('200');
-    const body = await live.locator('.response-col_description pre').first().innerText();
+    return {
+      status: (await live.locator('.response-col_status').first().innerText()).trim(),
+      body: await live.locator('.response-col_description pre').first().innerText(),
+      sent,
+    };
+  }
+
+  it('GET /models: Try it out, Execute shows the live 200 response with the models', async () => {
+    const { status, body } = await tryItOut('GET', '/models');
+    expect(status).toBe('200');
     expect(body).toContain('"models"');
     expect(body).toContain('groq/openai/gpt-oss-120b');
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
+
+  /** The first example of the operation's request body in the served document. */
+  async function firstExample(path: string): Promise<unknown> {
+    const document = (await (await fetch(`${gateway.url}/docs-json`)).json()) as {
+      paths: Record<string, { post: { requestBody: { content: Record<string, { examples: Record<string, { value: unknown }> }> } } }>;
+    };
+    return Object.values(document.paths[path]!.post.requestBody.content['application/json']!.examples)[0]!.value;
+  }
+
+  // The request bodies below are the ones Swagger UI fills in by itself (nothing is typed): the
+  // document's first example, which test/e2e/openapi-examples.e2e-spec.ts also sends.
+  it('POST /chat: Try it out, Execute with the example body shows a 200 SSE answer', async () => {
+    const { status, body, sent } = await tryItOut('POST', '/chat');
+    expect(JSON.parse(sent ?? '')).toEqual(await firstExample('/chat'));
+    expect(status).toBe('200');
+    expect(body).toContain('event: meta');
+    expect(body).toContain('event: done');
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
+
+  it('POST /v1/chat/completions: Try it out, Execute with the example body shows a 200 chat.completion', async () => {
+    const { status, body, sent } = await tryItOut('POST', '/v1/chat/completions');
+    expect(JSON.parse(sent ?? '')).toEqual(await firstExample('/v1/chat/completions'));
+    expect(status).toBe('200');
+    expect(body).toContain('"object": "chat.completion"');
     expect(pageErrors).toEqual([]);
   }, 30_000);
 });
