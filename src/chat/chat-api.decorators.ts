@@ -9,6 +9,7 @@ import {
   ChatDoneEventDto,
   ChatErrorEventDto,
   ChatMetaEventDto,
+  ChatReasoningEventDto,
 } from './dto/chat-response.dto.js';
 
 const SSE_EXAMPLE = [
@@ -54,6 +55,7 @@ const REQUEST_EXAMPLES = {
 const SSE_EVENTS = [
   'Server-Sent Events, in this order:',
   `- \`event: meta\`, first: \`data\` is ${getSchemaPath(ChatMetaEventDto)} (the request id, the model and provider answering, the attempts that failed before it);`,
+  `- \`event: reasoning\`, only with \`include_reasoning: true\`, one per piece of the model's reasoning, before the deltas: ${getSchemaPath(ChatReasoningEventDto)};`,
   `- \`event: delta\`, one per piece of content: ${getSchemaPath(ChatDeltaEventDto)};`,
   `- \`event: done\`, the last event of a complete answer: ${getSchemaPath(ChatDoneEventDto)} (finish reason, token usage);`,
   `- \`event: error\`, in place of \`done\` when the answer breaks off after it began: ${getSchemaPath(ChatErrorEventDto)} (\`code\`, \`message\`);`,
@@ -68,7 +70,7 @@ export function ApiChatRequestBody(): MethodDecorator {
 /** The three response media types of POST /chat and its error responses. */
 export function ApiChatResponses(): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ApiExtraModels(ChatMetaEventDto, ChatDeltaEventDto, ChatDoneEventDto, ChatErrorEventDto, ErrorResponseDto),
+    ApiExtraModels(ChatMetaEventDto, ChatReasoningEventDto, ChatDeltaEventDto, ChatDoneEventDto, ChatErrorEventDto, ErrorResponseDto),
     ApiProduces('text/event-stream', 'text/plain', 'application/json'),
     ApiOkResponse({
       description:

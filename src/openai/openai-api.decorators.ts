@@ -8,6 +8,10 @@ const GATEWAY_HEADERS = {
   'x-gateway-model': { description: "The provider's model id that answered", schema: { type: 'string' } },
   'x-gateway-provider': { description: 'The provider that answered', schema: { type: 'string' } },
   'x-gateway-attempts': { description: 'How many deployments were tried, this one included', schema: { type: 'integer' } },
+  'x-gateway-dropped-params': {
+    description: 'Request parameters left out, comma-separated (nested ones as `messages[].name`): fields OpenAI does not define, parameters that change nothing here, and those the answering provider does not take. Absent when none were.',
+    schema: { type: 'string' },
+  },
 } as const;
 
 /**
@@ -49,7 +53,7 @@ export function ApiChatCompletionResponses(): MethodDecorator & ClassDecorator {
     ApiProduces('application/json', 'text/event-stream'),
     ApiOkResponse({
       description:
-        '`stream: false` (default): a `chat.completion`. `stream: true`: `data: {chat.completion.chunk}` lines, then `data: [DONE]`; with `stream_options.include_usage` a last chunk carries `usage`. A failure after the first chunk sends `data: {"error":{…}}` and no `[DONE]`.',
+        '`stream: false` (default): a `chat.completion` (tool calls in `message.tool_calls`, reasoning in `message.reasoning`). `stream: true`: `data: {chat.completion.chunk}` lines (content, `reasoning` and `tool_calls` fragments as the provider sends them), then `data: [DONE]`; with `stream_options.include_usage` a last chunk carries `usage`. A failure after the first chunk sends `data: {"error":{…}}` and no `[DONE]`.',
       headers: GATEWAY_HEADERS,
       content: {
         'application/json': { schema: { $ref: getSchemaPath(ChatCompletionDto) } },
@@ -59,6 +63,6 @@ export function ApiChatCompletionResponses(): MethodDecorator & ClassDecorator {
         },
       },
     }),
-    ApiChatErrorResponses(OpenAiErrorResponseDto, { 400: 'Also a parameter the providers reject (`logprobs`, `logit_bias`, `n` > 1, `messages[].name`, ...).' }),
+    ApiChatErrorResponses(OpenAiErrorResponseDto, { 400: 'Also a parameter that cannot be honoured here, named with the reason (`logprobs: true`, `logit_bias`, `n` > 1, image parts, `functions`, a `tool_choice` naming no tool, ...), or a capability no deployment of the model has (`tools`, `response_format` json_schema).' }),
   );
 }

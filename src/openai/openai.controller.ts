@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiNotFoundResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatService } from '../chat/chat.service.js';
 import { ChatEndpoint } from '../common/http/chat-route.js';
@@ -53,6 +53,7 @@ export class OpenAiController {
 
   /** One model of GET /v1/models: a public model id, or `provider/id` (URL-encoded, as the `openai` SDK sends it). */
   @Get('models/:model')
+  @ApiOkResponse({ type: OpenAiModelDto })
   @ApiParam({ name: 'model', description: 'A public model id or `provider/id`, e.g. `gpt-oss-120b` or `groq%2Fopenai%2Fgpt-oss-120b`.', example: 'gpt-oss-120b' })
   @ApiNotFoundResponse({ description: 'Not a model that can serve now (for this access key).', type: OpenAiErrorResponseDto })
   retrieveOpenAiModel(@Param('model') id: string, @Req() request: FastifyRequest): OpenAiModelDto {

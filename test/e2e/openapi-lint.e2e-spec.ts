@@ -22,7 +22,7 @@ const RULES = {
  * has no way to $ref a schema for its parts: the descriptions name them instead.
  */
 const ACCEPTED: Record<string, string[]> = {
-  'no-unused-components': ['ChatMetaEventDto', 'ChatDeltaEventDto', 'ChatDoneEventDto', 'ChatErrorEventDto', 'ChatCompletionChunkDto'].map(
+  'no-unused-components': ['ChatMetaEventDto', 'ChatReasoningEventDto', 'ChatDeltaEventDto', 'ChatDoneEventDto', 'ChatErrorEventDto', 'ChatCompletionChunkDto'].map(
     (name) => `#/components/schemas/${name}`,
   ),
 };

@@ -114,8 +114,8 @@ export class ChatCompletionMessageDto {
    */
   @Check('messageContent', validContent, 'content must be a non-empty string or an array of { "type": "text", "text": "…" } parts (an assistant message may have null or ""); image, audio and file parts are not supported: none of the models served reads them')
   @ApiProperty({
-    nullable: true,
-    oneOf: [{ type: 'string' }, { type: 'array', items: { $ref: getSchemaPath(TextContentPartDto) } }],
+    // OpenAPI 3.0 puts `nullable` beside a `type`: the string branch carries it.
+    oneOf: [{ type: 'string', nullable: true }, { type: 'array', items: { $ref: getSchemaPath(TextContentPartDto) } }],
   })
   content: string | TextContentPartDto[] | null;
 
