@@ -72,25 +72,16 @@ export class AttemptOpener {
     }, this.firstTokenTimeoutMs);
 
     try {
+      // The command's generation options go as they are; each adapter leaves out what its provider does not take.
+      const { messages, model: _model, temperature, maxTokens: _maxTokens, topP, droppedParameters: _dropped, context: _context, ...options } = command;
       const stream = await adapter.openStream(
         {
+          ...options,
           model: deployment.id,
-          messages: command.messages,
-          temperature: command.temperature ?? deployment.defaults.temperature,
-          topP: command.topP ?? deployment.defaults.topP,
+          messages,
+          temperature: temperature ?? deployment.defaults.temperature,
+          topP: topP ?? deployment.defaults.topP,
           maxCompletionTokens,
-          stop: command.stop,
-          seed: command.seed,
-          user: command.user,
-          responseFormat: command.responseFormat,
-          tools: command.tools,
-          toolChoice: command.toolChoice,
-          parallelToolCalls: command.parallelToolCalls,
-          reasoningEffort: command.reasoningEffort,
-          reasoning: command.reasoning,
-          frequencyPenalty: command.frequencyPenalty,
-          presencePenalty: command.presencePenalty,
-          promptCacheKey: command.promptCacheKey,
         },
         controller.signal,
       );

@@ -1,37 +1,15 @@
 import type { AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Capability, Deployment } from '../config/model-catalog.js';
-import type {
-  ReasoningDelivery,
-  ReasoningEffort,
-  TokenUsage,
-  ToolCall,
-  ToolCallDelta,
-  ToolChoice,
-  ToolDefinition,
-  UpstreamMessage,
-} from '../providers/provider-adapter.js';
+import type { GenerationOptions, TokenUsage, ToolCall, ToolCallDelta, ToolDefinition, UpstreamMessage } from '../providers/provider-adapter.js';
 import type { ChatRequestContext } from '../common/http/chat-route.js';
 
 /** A validated chat request, independent of the HTTP shape it came in. */
-export interface ChatCommand {
+export interface ChatCommand extends GenerationOptions {
   messages: UpstreamMessage[];
   model?: string;
   temperature?: number;
   maxTokens?: number;
   topP?: number;
-  stop?: string[];
-  seed?: number;
-  user?: string;
-  responseFormat?: Record<string, unknown>;
-  tools?: ToolDefinition[];
-  toolChoice?: ToolChoice;
-  parallelToolCalls?: boolean;
-  reasoningEffort?: ReasoningEffort;
-  /** How the model's reasoning should come back; absent: the provider's default. */
-  reasoning?: ReasoningDelivery;
-  frequencyPenalty?: number;
-  presencePenalty?: number;
-  promptCacheKey?: string;
   /** Parameters accepted and left out before any provider is chosen (named in the response). */
   droppedParameters?: string[];
   /** Who asked and the request's id; one is made up when absent. */

@@ -30,12 +30,8 @@ export type ReasoningEffort = 'none' | 'low' | 'medium' | 'high';
  */
 export type ReasoningDelivery = 'separate' | 'hidden' | 'raw';
 
-export interface UpstreamRequest {
-  model: string;
-  messages: UpstreamMessage[];
-  temperature: number;
-  maxCompletionTokens: number;
-  topP: number;
+/** What shapes the answer beyond the messages and sampling; each provider leaves out what it does not take. */
+export interface GenerationOptions {
   stop?: string[];
   seed?: number;
   /** An end-user id the provider may use for abuse monitoring. */
@@ -46,11 +42,20 @@ export interface UpstreamRequest {
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   reasoningEffort?: ReasoningEffort;
+  /** How the model's reasoning should come back; absent: the provider's default. */
   reasoning?: ReasoningDelivery;
   frequencyPenalty?: number;
   presencePenalty?: number;
   /** A hint that requests sharing it share a prompt prefix (providers that cache prompts use it). */
   promptCacheKey?: string;
+}
+
+export interface UpstreamRequest extends GenerationOptions {
+  model: string;
+  messages: UpstreamMessage[];
+  temperature: number;
+  maxCompletionTokens: number;
+  topP: number;
 }
 
 /**
