@@ -2,7 +2,7 @@ import { instanceToPlain } from 'class-transformer';
 import type { ChatCommand } from '../chat/chat-command.js';
 import { droppedFieldsOf } from '../common/http/validation.pipe.js';
 import type { ReasoningDelivery, ReasoningEffort, ToolDefinition, UpstreamMessage } from '../providers/provider-adapter.js';
-import { IGNORED_PARAMETERS, type ChatCompletionMessageDto, type ChatCompletionRequestDto, type TextContentPartDto } from './dto/chat-completion-request.dto.js';
+import { type ChatCompletionMessageDto, type ChatCompletionRequestDto, type TextContentPartDto } from './dto/chat-completion-request.dto.js';
 
 /** `auto` asks for the rotation strategy over every model. */
 export const AUTO_MODEL = 'auto';
@@ -18,11 +18,8 @@ const EFFORT: Record<NonNullable<ChatCompletionRequestDto['reasoning_effort']>, 
 
 export function toChatCommand(body: ChatCompletionRequestDto): ChatCommand {
   const dropped = new Set<string>(droppedFieldsOf(body));
-  for (const name of IGNORED_PARAMETERS) if (body[name] !== undefined && body[name] !== null) dropped.add(name);
-  for (const message of body.messages) {
-    if (message.name !== undefined) dropped.add('messages[].name');
-    if (message.refusal !== undefined && message.refusal !== null) dropped.add('messages[].refusal');
-  }
+  // Checked (text only), then left out: nothing else is asked of the providers.
+  if (body.modalities) dropped.add('modalities');
   if (body.stream_options?.include_obfuscation !== undefined) dropped.add('stream_options.include_obfuscation');
   if (body.safety_identifier !== undefined && body.user !== undefined) dropped.add('safety_identifier');
   const tools = body.tools?.length ? (body.tools.map((tool) => instanceToPlain(tool)) as ToolDefinition[]) : undefined;

@@ -1,4 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import 'reflect-metadata';
 
 const DROPS_UNKNOWN_FIELDS = Symbol('dropsUnknownFields');
@@ -28,6 +29,7 @@ export class GatewayValidationPipe implements PipeTransform {
   private readonly lenient: ValidationPipe;
 
   constructor(exceptionFactory: (errors: ValidationError[]) => unknown) {
+    memoiseRuleLookup();
     const options = { whitelist: true, transform: true, exceptionFactory };
     this.strict = new ValidationPipe({ ...options, forbidNonWhitelisted: true });
     this.lenient = new ValidationPipe({ ...options, forbidNonWhitelisted: false });
@@ -61,4 +63,30 @@ function collectDropped(raw: unknown, validated: unknown, path: string, into: Se
     if (!(key in validated)) into.add(childPath);
     else collectDropped(child, (validated as Record<string, unknown>)[key], childPath, into);
   }
+}
+
+let memoised = false;
+
+/**
+ * class-validator looks a class's rules up on every object it validates, filtering every rule of
+ * every class it knows and testing the class against each of them for inheritance: a cost that
+ * grows with the number of DTOs and is paid per request, per message. A class's rules are fixed
+ * once the class is defined (decorators run then), so the lookup is remembered per class and
+ * options. Lookups with groups (none here) are left to class-validator.
+ */
+function memoiseRuleLookup(): void {
+  if (memoised) return;
+  memoised = true;
+  const storage = getMetadataStorage();
+  const lookUp = storage.getTargetValidationMetadatas.bind(storage);
+  const remembered = new WeakMap<object, Map<string, ReturnType<typeof lookUp>>>();
+  storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
+    if (groups?.length || typeof target !== 'function') return lookUp(target, schema, always, strictGroups, groups);
+    let byOptions = remembered.get(target);
+    if (!byOptions) remembered.set(target, (byOptions = new Map()));
+    const key = `${schema}|${always}|${strictGroups}`;
+    let rules = byOptions.get(key);
+    if (!rules) byOptions.set(key, (rules = lookUp(target, schema, always, strictGroups, groups)));
+    return rules;
+  };
 }

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  Allow,
   ArrayMaxSize,
   ArrayMinSize,
   Equals,
@@ -119,10 +118,8 @@ export class ChatCompletionMessageDto {
   })
   content: string | TextContentPartDto[] | null;
 
-  /** Accepted and left out (Groq refuses it); named in `x-gateway-dropped-params`. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(256)
+  /** Accepted and left out (Groq refuses it); named in `x-gateway-dropped-params`. Documented only: validation strips it. */
+  @ApiPropertyOptional({ type: String })
   name?: string;
 
   /** Assistant messages: the tool calls the model made. */
@@ -142,9 +139,7 @@ export class ChatCompletionMessageDto {
   @MaxLength(512)
   tool_call_id?: string;
 
-  /** Assistant messages: accepted and left out. */
-  @IsOptional()
-  @Allow()
+  /** Assistant messages: accepted and left out (documented only: validation strips it, the response names it). */
   @ApiPropertyOptional({ type: String, nullable: true })
   refusal?: string | null;
 
@@ -236,21 +231,6 @@ export class ResponseFormatDto {
 /** OpenAI's `reasoning_effort` values; `minimal` is sent as `low`, `xhigh` as `high` (the providers' range). */
 export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 
-/**
- * Parameters OpenAI defines that change nothing here: accepted, left out, and named in the
- * `x-gateway-dropped-params` response header.
- */
-export const IGNORED_PARAMETERS = [
-  'metadata',
-  'store',
-  'service_tier',
-  'prediction',
-  'prompt_cache_retention',
-  'prompt_cache_options',
-  'verbosity',
-  'moderation',
-  'modalities',
-] as const;
 
 /**
  * OpenAI's chat-completions request. Every parameter of OpenAI's API has a documented fate
@@ -429,51 +409,38 @@ export class ChatCompletionRequestDto extends SamplingOptionsDto {
   @ApiPropertyOptional({ type: [String], enum: ['text'] })
   modalities?: string[];
 
+  // Accepted and left out: documented here, with no validation rule, so validation strips them like
+  // any field it does not know and the response names them in x-gateway-dropped-params.
+
   /** Accepted and left out (the gateway keeps nothing). */
-  @IsOptional()
-  @Allow()
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Accepted and left out.' })
   metadata?: Record<string, string>;
 
   /** Accepted and left out: the gateway is stateless, nothing is stored. */
-  @IsOptional()
-  @Allow()
   @ApiPropertyOptional({ type: Boolean, description: 'Accepted and left out: nothing is stored.' })
   store?: boolean;
 
   /** Accepted and left out: each provider serves at its own tier. */
-  @IsOptional()
-  @Allow()
   @ApiPropertyOptional({ type: String, description: 'Accepted and left out.' })
   service_tier?: string;
 
   /** Accepted and left out. */
-  @IsOptional()
-  @Allow()
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Accepted and left out.' })
   prediction?: unknown;
 
   /** Accepted and left out. */
-  @IsOptional()
-  @Allow()
   @ApiPropertyOptional({ type: String, description: 'Accepted and left out.' })
   prompt_cache_retention?: string;
 
   /** Accepted and left out. */
-  @IsOptional()
-  @Allow()
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Accepted and left out.' })
   prompt_cache_options?: unknown;
 
   /** Accepted and left out (a GPT-5 control). */
-  @IsOptional()
-  @Allow()
   @ApiPropertyOptional({ type: String, description: 'Accepted and left out.' })
   verbosity?: string;
 
   /** Accepted and left out. */
-  @IsOptional()
-  @Allow()
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Accepted and left out.' })
   moderation?: unknown;
 
