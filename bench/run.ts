@@ -24,6 +24,11 @@ import {
 } from './report.js';
 import {
   BENCH_CATALOG,
+  FAST_ANSWER,
+  FAST_BEHAVIOUR,
+  FAST_CONNECTIONS,
+  FAST_TARGETS,
+  fastTarget,
   GROQ_CHAT_PATH,
   HANGUP_BEHAVIOUR,
   LONG_BEHAVIOUR,
@@ -221,8 +226,8 @@ async function checkAnswers(origins: Origins): Promise<void> {
 }
 
 /** The autocannon matrix, `settings.runs` times over. */
-async function shortRuns(settings: Settings, sim: Simulator, gateway: Gateway, baseline: Gateway): Promise<LoadResult[][]> {
-  const endpoints: Endpoints = {
+function endpointsOf(sim: Simulator, gateway: Gateway, baseline: Gateway): Endpoints {
+  return {
     gateway: gateway.origin,
     simulator: sim.origin,
     baseline: baseline.origin,
@@ -230,6 +235,36 @@ async function shortRuns(settings: Settings, sim: Simulator, gateway: Gateway, b
     simulatorProcess: sim.process,
     baselineProcess: baseline.process,
   };
+}
+
+/** 2,000-token streams with no delay at FAST_CONNECTIONS: tokens relayed per second and CPU per frame. */
+async function fastStreamRuns(settings: Settings, sim: Simulator, gateway: Gateway, baseline: Gateway): Promise<LoadResult[][]> {
+  const endpoints = endpointsOf(sim, gateway, baseline);
+  await setBehaviour(sim, FAST_BEHAVIOUR);
+  try {
+    const runs: LoadResult[][] = [];
+    for (let run = 1; run <= settings.runs; run++) {
+      const results: LoadResult[] = [];
+      for (const name of FAST_TARGETS) {
+        const result = await runLoad(fastTarget(name), FAST_CONNECTIONS, settings, endpoints);
+        results.push(result);
+        const bad = result.non2xx + result.errors + result.mismatches;
+        console.log(
+          `[fast ${run}/${settings.runs}] ${TARGETS[name].label.padEnd(34)} c=${FAST_CONNECTIONS} ${result.requestsPerSec.toFixed(1).padStart(7)} req/s ` +
+            `(${Math.round(result.requestsPerSec * FAST_ANSWER.length)} tokens/s)  cpu gw ${result.cpu.gateway.toFixed(0)}%` +
+            (bad ? `  FAILED: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.mismatches} bad bodies` : ''),
+        );
+      }
+      runs.push(results);
+    }
+    return runs;
+  } finally {
+    await setBehaviour(sim, SHORT_BEHAVIOUR);
+  }
+}
+
+async function shortRuns(settings: Settings, sim: Simulator, gateway: Gateway, baseline: Gateway): Promise<LoadResult[][]> {
+  const endpoints = endpointsOf(sim, gateway, baseline);
   const warmupS = Math.max(1, 2 * settings.warmupS);
   console.log(`warming the gateway up: each request kind for ${warmupS} s at 10 connections`);
   for (const name of [...MATRIX_TARGETS, ...PER_PROVIDER_TARGETS]) {
@@ -421,6 +456,8 @@ async function main(): Promise<void> {
             Math.min(100, settings.sequentialRequests),
           )
         : null;
+    console.log(`fast streams: ${FAST_ANSWER.length} tokens, no delay, ${FAST_CONNECTIONS} connections`);
+    const fastStreams = await fastStreamRuns(settings, sim, gateway, baseline);
     await baseline.process.stop();
     const profile = settings.profile ? await profileGateway(settings, gateway) : null;
     const afterShortRuns = await gateway.process.call<MemorySnapshot>('probe:memory');
@@ -438,6 +475,7 @@ async function main(): Promise<void> {
       settings,
       run,
       runs,
+      fastStreams,
       sequential,
       memory: { idle, afterShortRuns },
       profile,

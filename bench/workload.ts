@@ -12,9 +12,15 @@ export function answer(count: number): string[] {
 
 export const SHORT_ANSWER = answer(20);
 export const LONG_ANSWER = answer(100);
+/** The fast streams' answer: long enough that relaying frames, not setting requests up, is the work. */
+export const FAST_ANSWER = answer(2_000);
 
 /** Zero delays, 20 content deltas: what the short runs measure (the gateway's own cost). */
 export const SHORT_BEHAVIOUR: Behaviour = { kind: 'ok', content: SHORT_ANSWER };
+/** Zero delays, 2,000 content deltas: how many tokens a second the relay carries (Groq and Cerebras stream 500-3,000 a second per answer). */
+export const FAST_BEHAVIOUR: Behaviour = { kind: 'ok', content: FAST_ANSWER };
+/** Connections of the fast-stream runs. */
+export const FAST_CONNECTIONS = 10;
 /** A realistic model: 200 ms to the first token, then a chunk every 20 ms. */
 export const LONG_BEHAVIOUR: Behaviour = { kind: 'ok', content: LONG_ANSWER, firstTokenDelayMs: 200, interChunkDelayMs: 20 };
 /**
@@ -209,6 +215,20 @@ export const TARGETS: Record<TargetName, Target> = {
 
 /** The short-run matrix: each connection count runs these, direct first. */
 export const MATRIX_TARGETS: TargetName[] = ['direct-stream', 'baseline-stream', 'chat-sse', 'v1-stream', 'direct-json', 'chat-json', 'v1-json'];
+/** The fast-stream runs: direct, the bare proxy and the gateway's two streamed routes. */
+export const FAST_TARGETS: TargetName[] = ['direct-stream', 'baseline-stream', 'chat-sse', 'v1-stream'];
+
+/** A streamed target, checked for the whole 2,000-delta answer. */
+export function fastTarget(name: TargetName): Target {
+  const target = TARGETS[name];
+  const deltas = FAST_ANSWER.length;
+  const verify =
+    name === 'chat-sse'
+      ? (body: string) => countOf(body, 'event: delta') === deltas && body.includes('event: done')
+      : (body: string) => countOf(body, '"content":') === deltas && body.endsWith('data: [DONE]\n\n') && !body.includes('"error"');
+  return { ...target, label: `${target.label}, 2,000 tokens`, verify };
+}
+
 /** Extra rows at one connection count: where /chat SSE spends its time per provider SDK. */
 export const PER_PROVIDER_TARGETS: TargetName[] = ['chat-sse-groq', 'chat-sse-cerebras'];
 
