@@ -27,14 +27,20 @@ export interface RateLimitSnapshot {
   windows: RateLimitWindowState[];
 }
 
-/** Reads headers from both WHATWG `Headers` and plain objects (SDK errors differ). */
-export type HeaderSource = Headers | Record<string, string | string[] | undefined> | undefined | null;
+/** What WHATWG `Headers` and the upstream transport's own headers (UpstreamHeaders) both offer. */
+export interface HeaderReader {
+  get(name: string): string | null;
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
+/** Reads headers from header objects and plain objects (SDK errors differ). */
+export type HeaderSource = HeaderReader | Record<string, string | string[] | undefined> | undefined | null;
 
 export function headerEntries(headers: HeaderSource): Array<[string, string]> {
   if (!headers) return [];
-  if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
+  if (typeof (headers as HeaderReader).forEach === 'function' && typeof (headers as HeaderReader).get === 'function') {
     const entries: Array<[string, string]> = [];
-    (headers as Headers).forEach((value, key) => entries.push([key.toLowerCase(), value]));
+    (headers as HeaderReader).forEach((value, key) => entries.push([key.toLowerCase(), value]));
     return entries;
   }
   return Object.entries(headers as Record<string, string | string[] | undefined>)

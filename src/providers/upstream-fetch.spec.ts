@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpstreamAnomalyKind } from './upstream-anomalies.js';
-import { MAX_ERROR_BODY_BYTES, createUpstreamFetch } from './upstream-fetch.js';
+import { MAX_ERROR_BODY_BYTES, UpstreamHeaders, createUpstreamFetch } from './upstream-fetch.js';
 
 /** Serves `/small` (a short JSON error) and `/huge` (64 MiB of JSON-looking text), recording whether /huge was written to the end. */
 let server: Server;
@@ -65,5 +65,31 @@ describe('upstreamFetch', () => {
     const response = await createUpstreamFetch((kind) => kinds.push(kind))(`${origin}/huge`);
     await expect(response.json()).rejects.toThrow(/larger than 65536 bytes/);
     expect(kinds).toEqual(['oversized_error_body']);
+  });
+});
+
+describe('UpstreamHeaders', () => {
+  // undici's parsed headers: lower-case names, a repeated header as an array.
+  const raw = { 'content-type': 'text/event-stream', 'set-cookie': ['a=1', 'b=2'], 'x-ratelimit-remaining-requests': '9' };
+  const headers = new UpstreamHeaders(raw);
+
+  it('reads like WHATWG Headers: any case, repeated values joined, absent as null', () => {
+    const reference = new Headers([['content-type', 'text/event-stream'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-ratelimit-remaining-requests', '9']]);
+    for (const name of ['Content-Type', 'set-cookie', 'X-RateLimit-Remaining-Requests', 'retry-after']) {
+      expect({ name, value: headers.get(name), has: headers.has(name) }).toEqual({ name, value: reference.get(name), has: reference.has(name) });
+    }
+    expect([...headers]).toEqual([
+      ['content-type', 'text/event-stream'],
+      ['set-cookie', 'a=1, b=2'],
+      ['x-ratelimit-remaining-requests', '9'],
+    ]);
+    const seen: string[] = [];
+    headers.forEach((value, name) => seen.push(`${name}=${value}`));
+    expect(seen).toEqual(['content-type=text/event-stream', 'set-cookie=a=1, b=2', 'x-ratelimit-remaining-requests=9']);
+  });
+
+  it("does not answer with Object.prototype's members for a header nobody sent", () => {
+    expect(headers.get('constructor')).toBeNull();
+    expect(headers.has('toString')).toBe(false);
   });
 });

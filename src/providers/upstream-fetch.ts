@@ -17,9 +17,49 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
  */
 const pool = new Agent({ connections: null, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
 
+/**
+ * A response's headers as the SDKs and the adapters read them (`get`, `has`, `entries`,
+ * `forEach`, iteration), over undici's parsed header object. WHATWG `Headers` would check and
+ * copy every name and value of every response; undici has already parsed them, with lower-case
+ * names, and nothing here writes to them.
+ */
+export class UpstreamHeaders implements Iterable<[string, string]> {
+  constructor(private readonly raw: Dispatcher.ResponseData['headers']) {}
+
+  get(name: string): string | null {
+    const value = this.value(name);
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  has(name: string): boolean {
+    return this.value(name) !== undefined;
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    for (const [name, value] of Object.entries(this.raw)) {
+      if (value !== undefined) yield [name, Array.isArray(value) ? value.join(', ') : value];
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const [name, value] of this.entries()) callback(value, name);
+  }
+
+  /** Own keys only: a header named `constructor` is not Object.prototype's. */
+  private value(name: string): string | string[] | undefined {
+    const key = name.toLowerCase();
+    return Object.hasOwn(this.raw, key) ? this.raw[key] : undefined;
+  }
+}
+
 /** The part of a fetch Response that the SDKs and the adapters read. */
 export class UpstreamResponse {
-  readonly headers: Headers;
+  readonly headers: UpstreamHeaders;
 
   constructor(
     readonly status: number,
@@ -28,11 +68,7 @@ export class UpstreamResponse {
     readonly url: string,
     private readonly anomaly: AnomalySink = () => undefined,
   ) {
-    this.headers = new Headers();
-    for (const [name, value] of Object.entries(rawHeaders)) {
-      if (value === undefined) continue;
-      for (const item of Array.isArray(value) ? value : [value]) this.headers.append(name, item);
-    }
+    this.headers = new UpstreamHeaders(rawHeaders);
   }
 
   get ok(): boolean {

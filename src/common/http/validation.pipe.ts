@@ -1,6 +1,7 @@
 import { ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 import 'reflect-metadata';
+import { NOT_COMPILED, validateCompiled } from './compiled-validation.js';
 
 const DROPS_UNKNOWN_FIELDS = Symbol('dropsUnknownFields');
 
@@ -22,7 +23,9 @@ export function droppedFieldsOf(body: object): string[] {
 
 /**
  * class-validator's pipe, strict by default (an unknown field is a 400 naming it), lenient for
- * bodies marked with @DropsUnknownFields.
+ * bodies marked with @DropsUnknownFields. A body the compiled fast path accepts (known fields
+ * only, every rule met) skips the libraries' generic machinery; every other body goes through
+ * them, for their errors and their stripping.
  */
 export class GatewayValidationPipe implements PipeTransform {
   private readonly strict: ValidationPipe;
@@ -37,6 +40,10 @@ export class GatewayValidationPipe implements PipeTransform {
 
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const lenient = metadata.type === 'body' && metadata.metatype !== undefined && Reflect.getMetadata(DROPS_UNKNOWN_FIELDS, metadata.metatype) === true;
+    if (metadata.type === 'body' && metadata.metatype) {
+      const validated = validateCompiled(metadata.metatype, value, !lenient);
+      if (validated !== NOT_COMPILED) return validated;
+    }
     if (!lenient) return this.strict.transform(value, metadata);
     const result: unknown = await this.lenient.transform(value, metadata);
     if (typeof result === 'object' && result !== null) {

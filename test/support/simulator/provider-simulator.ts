@@ -543,6 +543,14 @@ async function stream(
   ex.res.writeHead(200, { ...headers, ...ok.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   ex.res.flushHeaders(); // headers go out now; the first token follows after firstTokenDelayMs
   if (!(await ex.sleep(ok.firstTokenDelayMs))) return;
+  if (!cut && !ok.bytePerWrite && !ok.interChunkDelayMs && !ok.pauseAfterFirstTokenMs) {
+    // Nothing between the frames: one write, as a provider's socket would carry them, so the
+    // simulator's own per-write cost does not set the pace of a fast stream.
+    const frames = plan.deltas.map((delta, index) => `data: ${JSON.stringify(wire.deltaChunk(ctx, delta, index === 0))}\n\n`);
+    for (const chunk of wire.finishChunks(finished)) frames.push(`data: ${JSON.stringify(chunk)}\n\n`);
+    frames.push('data: [DONE]\n\n');
+    return ex.end(frames.join(''));
+  }
   const event = async (data: unknown): Promise<boolean> => {
     if (ok.bytePerWrite) return ex.writeBytewise(`data: ${JSON.stringify(data)}\n\n`);
     ex.event(data);
