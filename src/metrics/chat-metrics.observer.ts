@@ -7,6 +7,7 @@ import { GatewayMetrics } from './gateway-metrics.js';
 
 type CounterSeries = ReturnType<GatewayMetrics['tokens']['labels']>;
 type HistogramSeries = ReturnType<GatewayMetrics['chatDuration']['labels']>;
+type GaugeSeries = ReturnType<GatewayMetrics['streamsInFlight']['labels']>;
 
 /** The labels of a chat request no deployment answered. */
 const NO_DEPLOYMENT = { provider: 'none', model: 'none' } as const;
@@ -24,6 +25,7 @@ export class ChatMetricsObserver implements ChatObserver, OnModuleInit {
   /** Labelled series by a plain string key: prom-client would hash the label set on every update. */
   private readonly requestSeries = new Map<string, { requests: CounterSeries; duration: HistogramSeries }>();
   private readonly answerSeries = new Map<string, { firstToken: HistogramSeries; prompt: CounterSeries; completion: CounterSeries }>();
+  private readonly streamSeries = new Map<string, GaugeSeries>();
 
   constructor(
     private readonly telemetry: ChatTelemetry,
@@ -69,11 +71,15 @@ export class ChatMetricsObserver implements ChatObserver, OnModuleInit {
   }
 
   streamStarted(deployment: Deployment): void {
-    this.metrics.streamsInFlight.inc(deploymentLabels(deployment));
+    this.streams(deployment).inc();
   }
 
   streamEnded(deployment: Deployment): void {
-    this.metrics.streamsInFlight.dec(deploymentLabels(deployment));
+    this.streams(deployment).dec();
+  }
+
+  private streams(deployment: Deployment): GaugeSeries {
+    return cached(this.streamSeries, deployment.key, () => this.metrics.streamsInFlight.labels(deploymentLabels(deployment)));
   }
 
   requestFinished(summary: ChatRequestSummary): void {

@@ -36,11 +36,15 @@ export interface HeaderReader {
 /** Reads headers from header objects and plain objects (SDK errors differ). */
 export type HeaderSource = HeaderReader | Record<string, string | string[] | undefined> | undefined | null;
 
+function isHeaderReader(headers: HeaderSource): headers is HeaderReader {
+  return typeof (headers as HeaderReader | null)?.forEach === 'function' && typeof (headers as HeaderReader).get === 'function';
+}
+
 export function headerEntries(headers: HeaderSource): Array<[string, string]> {
   if (!headers) return [];
-  if (typeof (headers as HeaderReader).forEach === 'function' && typeof (headers as HeaderReader).get === 'function') {
+  if (isHeaderReader(headers)) {
     const entries: Array<[string, string]> = [];
-    (headers as HeaderReader).forEach((value, key) => entries.push([key.toLowerCase(), value]));
+    headers.forEach((value, key) => entries.push([key.toLowerCase(), value]));
     return entries;
   }
   return Object.entries(headers as Record<string, string | string[] | undefined>)
@@ -82,11 +86,11 @@ export function parseRateLimitHeaders(
   anomaly: AnomalySink = ignore,
 ): RateLimitSnapshot | null {
   const windows = new Map<string, RateLimitWindowState>();
-  for (const [name, value] of headerEntries(headers)) {
+  const read = (value: string, name: string) => {
     // Cheap test first: this runs on every upstream response.
-    if (!name.startsWith('x-ratelimit-')) continue;
+    if (!name.startsWith('x-ratelimit-')) return;
     const match = RATE_LIMIT_HEADER.exec(name);
-    if (!match) continue;
+    if (!match) return;
     const [, field, resource, suffix] = match as unknown as [string, 'limit' | 'remaining' | 'reset', RateLimitResource, RateLimitWindowName | undefined];
     const window = suffix ?? unsuffixedWindow[resource];
     const key = `${resource}:${window}`;
@@ -100,7 +104,10 @@ export function parseRateLimitHeaders(
       else anomaly('invalid_rate_limit');
     }
     windows.set(key, state);
-  }
+  };
+  // Header objects are read in place (no list of every header built first); names are lower-case in both.
+  if (isHeaderReader(headers)) headers.forEach((value, name) => read(value, name.toLowerCase()));
+  else for (const [name, value] of headerEntries(headers)) read(value, name);
   if (windows.size === 0) return null;
   return { observedAt: new Date(now).toISOString(), windows: [...windows.values()] };
 }

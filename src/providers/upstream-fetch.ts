@@ -47,7 +47,10 @@ export class UpstreamHeaders implements Iterable<[string, string]> {
   }
 
   forEach(callback: (value: string, name: string) => void): void {
-    for (const [name, value] of this.entries()) callback(value, name);
+    for (const name of Object.keys(this.raw)) {
+      const value = this.raw[name];
+      if (value !== undefined) callback(Array.isArray(value) ? value.join(', ') : value, name);
+    }
   }
 
   /** Own keys only: a header named `constructor` is not Object.prototype's. */
