@@ -70,8 +70,8 @@ async function open(adapter: TestAdapter, signal = new AbortController().signal)
   return adapter.openStream(request, signal);
 }
 
-async function drain(stream: UpstreamStream): Promise<UpstreamChunk[]> {
-  const chunks: UpstreamChunk[] = [];
+/** Every chunk of the stream, collected into `chunks` (kept when the stream fails part-way). */
+async function drain(stream: UpstreamStream, chunks: UpstreamChunk[] = []): Promise<UpstreamChunk[]> {
   for await (const batch of stream.batches) chunks.push(...batch);
   return chunks;
 }
@@ -190,6 +190,18 @@ describe('OpenAiCompatibleAdapter', () => {
       const stream = await open(answering(body));
       const error = await upstreamError(drain(stream));
       expect(error.kind).toBe('protocol');
+    });
+
+    it.each([
+      ['content that is a number', { delta: { content: 7 } }],
+      ['content that is an object', { delta: { content: { text: 'hi' } } }],
+      ['reasoning that is an array', { delta: { reasoning: ['a'] } }],
+      ['a finish reason that is not a string', { delta: {}, finish_reason: true }],
+    ])('refuses a chunk with %s as a protocol error, after the good frames before it', async (_, choice) => {
+      const body = sse({ choices: [{ delta: { content: 'ok' } }] }, { choices: [choice] }, '[DONE]');
+      const chunks: UpstreamChunk[] = [];
+      const error = await upstreamError(drain(await open(answering(body)), chunks));
+      expect({ kind: error.kind, chunks }).toEqual({ kind: 'protocol', chunks: [{ content: 'ok' }] });
     });
 
     it('decodes content, finish reason and Groq x_groq usage', async () => {

@@ -16,6 +16,7 @@ import {
   type RateLimitSnapshot,
   type RateLimitWindowName,
 } from './rate-limit-headers.js';
+import { FrameTemplates } from './frame-template.js';
 import { SseDataDecoder, SseFrameTooLargeError, MAX_SSE_FRAME_BYTES } from './sse-decoder.js';
 import type { UpstreamAnomalies, UpstreamAnomalyKind } from './upstream-anomalies.js';
 import { validUsage } from './upstream-usage.js';
@@ -57,8 +58,9 @@ interface DecodedRead {
   error?: UpstreamError;
 }
 
+/** A chunk as the provider sent it: nothing in it is believed until toChunk has checked it. */
 interface WireChunk {
-  choices?: Array<{ delta?: { content?: string | null; reasoning?: string | null; tool_calls?: unknown }; finish_reason?: string | null }>;
+  choices?: Array<{ delta?: { content?: unknown; reasoning?: unknown; tool_calls?: unknown }; finish_reason?: unknown }>;
   /** Whatever the provider sent: checked by validUsage before anything believes it. */
   usage?: unknown;
   x_groq?: { usage?: unknown; error?: unknown };
@@ -151,6 +153,7 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
 
   private async *readBatches(body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<UpstreamChunk[]> {
     const decoder = new SseDataDecoder();
+    const templates = new FrameTemplates();
     let finished = false;
     let drained = 0;
     try {
@@ -161,13 +164,13 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
           if (drained > MAX_SSE_FRAME_BYTES) break;
           continue;
         }
-        const read = this.decodeRead(this.decode(() => decoder.push(bytes)));
+        const read = this.decodeRead(this.decode(() => decoder.push(bytes)), templates);
         if (read.batch.length > 0) yield read.batch;
         if (read.error) throw read.error;
         finished = read.finished;
       }
       if (!finished) {
-        const read = this.decodeRead(this.decode(() => decoder.end()));
+        const read = this.decodeRead(this.decode(() => decoder.end()), templates);
         if (read.batch.length > 0) yield read.batch;
         if (read.error) throw read.error;
         finished = read.finished;
@@ -199,12 +202,20 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
   }
 
   /** The chunks of one read's frames, up to the end marker or the first bad frame. */
-  private decodeRead({ frames, error: readError }: { frames: string[]; error?: UpstreamError }): DecodedRead {
+  private decodeRead({ frames, error: readError }: { frames: string[]; error?: UpstreamError }, templates: FrameTemplates): DecodedRead {
     const batch: UpstreamChunk[] = [];
     for (const data of frames) {
       if (data === '[DONE]') return { batch, finished: true };
       try {
-        batch.push(this.toChunk(this.parseFrame(data)));
+        // Most frames repeat the stream's previous one but for the token: those skip JSON.parse.
+        const repeated = templates.read(data);
+        if (repeated) {
+          batch.push(this.toChunk(repeated));
+          continue;
+        }
+        const frame = this.parseFrame(data);
+        templates.learn(data, frame);
+        batch.push(this.toChunk(frame));
       } catch (error) {
         return { batch, finished: false, error: error as UpstreamError };
       }
@@ -236,14 +247,17 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
   private toChunk(frame: WireChunk): UpstreamChunk {
     const choice = frame.choices?.[0];
     const chunk: UpstreamChunk = {};
-    if (choice?.delta?.content) chunk.content = choice.delta.content;
-    if (choice?.delta?.reasoning) chunk.reasoning = choice.delta.reasoning;
+    const content = this.textField(choice?.delta?.content);
+    if (content) chunk.content = content;
+    const reasoning = this.textField(choice?.delta?.reasoning);
+    if (reasoning) chunk.reasoning = reasoning;
     if (choice?.delta?.tool_calls !== undefined && choice.delta.tool_calls !== null) {
       const toolCalls = toolCallDeltas(choice.delta.tool_calls);
       if (!toolCalls) throw new UpstreamError('protocol', `${this.name} sent a malformed tool call`);
       if (toolCalls.length > 0) chunk.toolCalls = toolCalls;
     }
-    if (choice?.finish_reason) chunk.finishReason = choice.finish_reason;
+    const finishReason = this.textField(choice?.finish_reason);
+    if (finishReason) chunk.finishReason = finishReason;
     // Groq may report usage twice (top level and x_groq); consumers keep the last one.
     const usage = frame.usage ?? frame.x_groq?.usage;
     if (usage !== undefined && usage !== null) {
@@ -253,6 +267,13 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
       else this.reportAnomaly('invalid_usage');
     }
     return chunk;
+  }
+
+  /** A delta's text field: a string, or absent (null); a number or an object is a malformed chunk. */
+  private textField(value: unknown): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw new UpstreamError('protocol', `${this.name} sent a chunk with a malformed text field`);
+    return value;
   }
 
   private toUpstreamError(error: unknown): UpstreamError {
