@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, HttpStatus, Logger, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toErrorResponse, toOpenAiErrorBody, type ErrorResponse } from './error-response.js';
 
@@ -18,7 +18,10 @@ export class GatewayExceptionFilter implements ExceptionFilter {
   }
 
   /** Also for what Fastify's router rejects before Nest sees the request (a malformed URL). */
-  send(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  send(thrown: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    // Fastify reads the body before its not-found handler runs: a request for no route is a 404
+    // (as Nest words it) whatever its body, not a complaint about a body nothing would have read.
+    const exception = request.is404 && isBodyParsingError(thrown) ? new NotFoundException(`Cannot ${request.method} ${request.url}`) : thrown;
     if (reply.raw.headersSent) {
       reply.raw.destroy();
       return;
@@ -39,6 +42,12 @@ export class GatewayExceptionFilter implements ExceptionFilter {
     }
     void reply.status(response.status).headers(response.headers).send(errorBody(request.url, response));
   }
+}
+
+/** Fastify's content-type parsing refused the body (FST_ERR_CTP_*: malformed JSON, a `__proto__` key, media type, size). */
+function isBodyParsingError(exception: unknown): boolean {
+  const code = (exception as { code?: unknown } | null)?.code ?? ((exception as { cause?: { code?: unknown } } | null)?.cause?.code);
+  return typeof code === 'string' && code.startsWith('FST_ERR_CTP_');
 }
 
 function isHealthReport(response: unknown): boolean {

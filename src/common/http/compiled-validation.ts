@@ -159,6 +159,8 @@ function build(type: Class): CompiledClass | null {
     if (name === '__proto__' || name === 'constructor' || Object.getOwnPropertyDescriptor(type.prototype, name)) return null;
     const typeMetadata = transformerStorage.findTypeMetadata(type, name);
     if (typeMetadata?.options?.discriminator || typeMetadata?.reflectedType === Map || typeMetadata?.reflectedType === Set) return null;
+    // A @Type whose function reads its arguments (the object being built) may answer differently per body: not cached here.
+    if ((typeMetadata?.typeFunction?.length ?? 0) > 0) return null;
     const transforms = transformerStorage
       .findTransformMetadatas(type, name, TransformationType.PLAIN_TO_CLASS)
       .filter((metadata) => !metadata.options?.groups?.length);

@@ -79,6 +79,28 @@ describe('property names validation drops (constructor, prototype, toString, ...
   });
 });
 
+describe('a body Fastify refuses, sent to no route (was 400 invalid_json: the body is parsed before the not-found handler runs)', () => {
+  it.each([
+    ['a "__proto__" key', '{"__proto__":[]}'],
+    ['malformed JSON', '{"a":'],
+  ])('answers %s on an unknown route with 404 not_found, in the shape of the path', async (_name, body) => {
+    for (const [method, path, family] of [
+      ['DELETE', '/', 'gateway'],
+      ['PUT', '/nothing', 'gateway'],
+      ['POST', '/v1/nothing', 'openai'],
+    ] as const) {
+      const response = await send(gateway, { method, path, headers: { 'content-type': 'application/json' }, body });
+      const error = expectDocumentedAnswer(response, family);
+      expect({ method, path, status: response.status, code: error?.code }).toEqual({ method, path, status: 404, code: 'not_found' });
+    }
+  });
+
+  it('still answers a refused body on a route with 400 invalid_json', async () => {
+    const response = await post('/chat', '{"__proto__":[]}');
+    expect({ status: response.status, code: expectDocumentedAnswer(response, 'gateway')?.code }).toEqual({ status: 400, code: 'invalid_json' });
+  });
+});
+
 describe('a "__proto__" key inside a bad field (the parser refuses it before validation, so the bad-field property must not generate one)', () => {
   it.each([
     { path: '/chat', where: 'model', body: `{"messages":${JSON.stringify(say)},"stream":false,"model":[{"__proto__":false}]}` },
