@@ -28,8 +28,7 @@ export class UpstreamHeaders implements Iterable<[string, string]> {
 
   get(name: string): string | null {
     const value = this.value(name);
-    if (value === undefined) return null;
-    return Array.isArray(value) ? value.join(', ') : value;
+    return value === undefined ? null : joined(value);
   }
 
   has(name: string): boolean {
@@ -38,7 +37,7 @@ export class UpstreamHeaders implements Iterable<[string, string]> {
 
   *entries(): IterableIterator<[string, string]> {
     for (const [name, value] of Object.entries(this.raw)) {
-      if (value !== undefined) yield [name, Array.isArray(value) ? value.join(', ') : value];
+      if (value !== undefined) yield [name, joined(value)];
     }
   }
 
@@ -49,7 +48,7 @@ export class UpstreamHeaders implements Iterable<[string, string]> {
   forEach(callback: (value: string, name: string) => void): void {
     for (const name of Object.keys(this.raw)) {
       const value = this.raw[name];
-      if (value !== undefined) callback(Array.isArray(value) ? value.join(', ') : value, name);
+      if (value !== undefined) callback(joined(value), name);
     }
   }
 
@@ -58,6 +57,11 @@ export class UpstreamHeaders implements Iterable<[string, string]> {
     const key = name.toLowerCase();
     return Object.hasOwn(this.raw, key) ? this.raw[key] : undefined;
   }
+}
+
+/** A repeated header's values as one, the way WHATWG `Headers.get` joins them. */
+function joined(value: string | string[]): string {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** The part of a fetch Response that the SDKs and the adapters read. */

@@ -270,16 +270,16 @@ function passes({ metadata, constraints }: CustomRule, object: object, value: un
   };
   // class-validator validates each item of a Set or Map too: not something a JSON body holds.
   if (metadata.each && (value instanceof Set || value instanceof Map)) return false;
-  for (const constraint of constraints) {
-    const { instance } = constraint;
-    const values = metadata.each && Array.isArray(value) ? value : [value];
-    for (const item of values) {
-      const result = instance.validate(item, args);
-      // A rule that answers later (async) is left to the library, which awaits it.
-      if (result !== true && (result === false || !result || typeof (result as Promise<unknown>).then === 'function')) return false;
-    }
+  const each = metadata.each === true && Array.isArray(value);
+  for (const { instance } of constraints) {
+    if (each ? !(value as unknown[]).every((item) => accepted(instance.validate(item, args))) : !accepted(instance.validate(value, args))) return false;
   }
   return true;
+}
+
+/** A rule's answer: truthy passes; a rule that answers later (async) is left to the library, which awaits it. */
+function accepted(result: unknown): boolean {
+  return result === true || (Boolean(result) && typeof (result as Promise<unknown>).then !== 'function');
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -413,7 +413,7 @@ class Exchange {
 
   /** Writes one SSE data frame as its own write, so it is flushed on its own. */
   event(data: unknown): void {
-    this.write(`data: ${JSON.stringify(data)}\n\n`);
+    this.write(sseFrame(data));
   }
 
   /** Writes `data` one byte per write, each handed to the OS before the next; false if closed. */
@@ -453,6 +453,10 @@ class Exchange {
     this.release();
     this.res.socket?.destroy();
   }
+}
+
+function sseFrame(data: unknown): string {
+  return `data: ${JSON.stringify(data)}\n\n`;
 }
 
 async function play(
@@ -546,13 +550,13 @@ async function stream(
   if (!cut && !ok.bytePerWrite && !ok.interChunkDelayMs && !ok.pauseAfterFirstTokenMs) {
     // Nothing between the frames: one write, as a provider's socket would carry them, so the
     // simulator's own per-write cost does not set the pace of a fast stream.
-    const frames = plan.deltas.map((delta, index) => `data: ${JSON.stringify(wire.deltaChunk(ctx, delta, index === 0))}\n\n`);
-    for (const chunk of wire.finishChunks(finished)) frames.push(`data: ${JSON.stringify(chunk)}\n\n`);
+    const frames = plan.deltas.map((delta, index) => sseFrame(wire.deltaChunk(ctx, delta, index === 0)));
+    for (const chunk of wire.finishChunks(finished)) frames.push(sseFrame(chunk));
     frames.push('data: [DONE]\n\n');
     return ex.end(frames.join(''));
   }
   const event = async (data: unknown): Promise<boolean> => {
-    if (ok.bytePerWrite) return ex.writeBytewise(`data: ${JSON.stringify(data)}\n\n`);
+    if (ok.bytePerWrite) return ex.writeBytewise(sseFrame(data));
     ex.event(data);
     return true;
   };
