@@ -3,7 +3,8 @@
 // see the same machine. Prints req/s and the gateway's CPU per request (from /proc) of each
 // round and their medians. What docs/performance.md reports as "A/B" comes from this.
 //   target: chat-sse (default), v1-stream, chat-json, v1-json; fast-chat-sse or fast-v1-stream for
-//           2,000-token answers; pair: /chat on A against /v1 on B (give the same build twice)
+//           2,000-token answers; pair (streamed) or pair-json: /chat on A against /v1 on B (give the
+//           same build twice)
 // Build the old one first, e.g. `git worktree add /tmp/old <commit> && (cd /tmp/old && npm ci && npm run build)`.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,11 @@ if (!distA || !distB) {
 }
 const fast = which.startsWith('fast-');
 const targetOf = (name: string): Target => (fast ? fastTarget(name.slice('fast-'.length) as TargetName) : TARGETS[name as TargetName]);
-const [targetA, targetB] = which === 'pair' ? [TARGETS['chat-sse'], TARGETS['v1-stream']] : [targetOf(which), targetOf(which)];
+const PAIRS: Record<string, [Target, Target]> = {
+  pair: [TARGETS['chat-sse'], TARGETS['v1-stream']],
+  'pair-json': [TARGETS['chat-json'], TARGETS['v1-json']],
+};
+const [targetA, targetB] = PAIRS[which] ?? [targetOf(which), targetOf(which)];
 if (!targetA || !targetB) throw new Error(`unknown target ${which}`);
 
 const sim = fork(join(ROOT, 'test', 'support', 'simulator', 'simulator-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'ignore' });
