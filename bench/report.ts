@@ -5,7 +5,7 @@ import type { MemorySnapshot, ProbeReport } from './processes.js';
 import type { ProfileSummary } from './profile.js';
 import type { TcpCounters } from './tcp-counters.js';
 import { median, percentile } from './stats.js';
-import { FAST_ANSWER, FAST_CONNECTIONS, HANGUP_PAUSE_MS, TARGETS, type TargetName } from './workload.js';
+import { FAST_ANSWER, FAST_CONNECTIONS, HANGUP_PAUSE_MS, PARITY_PAIRS, TARGETS, type TargetName } from './workload.js';
 
 /** How long the hang-up check waits for every first token (run.ts). */
 export const HANGUP_WAIT_S = 20;
@@ -21,6 +21,8 @@ export interface Settings {
   connections: number[];
   /** The connection count of the per-provider rows and of the ratio targets. */
   referenceConnections: number;
+  /** Rounds of the /v1-against-/chat pairs. */
+  parityRounds: number;
   sequentialRequests: number;
   streams: number[];
   hangupStreams: number;
@@ -66,11 +68,19 @@ export interface HangupResult {
   gatewayCancellations: number | null;
 }
 
+/** One back-to-back pair of the parity check. */
+export interface ParityRound {
+  chat: LoadResult;
+  v1: LoadResult;
+}
+
 export interface Measurements {
   settings: Settings;
   run: RunInfo;
   /** Every short run, per repetition. */
   runs: LoadResult[][];
+  /** /v1 against /chat, back to back, per round and pair. */
+  parity: ParityRound[];
   /** The 2,000-token streams at FAST_CONNECTIONS, per repetition. */
   fastStreams: LoadResult[][];
   sequential: SequentialResult | null;
@@ -243,17 +253,23 @@ export function evaluateTargets(data: Measurements, cells: LoadResult[]): Target
     verdict: verdict(!!hangup, !!hangup && hangup.openUpstreamAfter1s === 0 && hangup.gotFirstToken === hangup.total),
   });
 
-  const within = (a: LoadResult | undefined, b: LoadResult | undefined) =>
-    a && b ? { ratio: a.requestsPerSec / b.requestsPerSec, ok: Math.abs(a.requestsPerSec / b.requestsPerSec - 1) <= 0.1 && clean(a) && clean(b) } : null;
-  const stream = within(cellOf(cells, 'v1-stream', at), chat);
-  const plain = within(cellOf(cells, 'v1-json', at), cellOf(cells, 'chat-json', at));
+  const stream = parityOf(data.parity, 'v1-stream');
+  const plain = parityOf(data.parity, 'v1-json');
   rows.push({
-    target: `\`/v1/chat/completions\` stream and non-stream vs \`/chat\` (req/s at ${at} connections)`,
+    target: `\`/v1/chat/completions\` stream and non-stream vs \`/chat\` (req/s at ${at} connections, median of back-to-back pairs)`,
     goal: 'within 10%',
     measured: stream && plain ? `stream ${pct(stream.ratio)}, non-stream ${pct(plain.ratio)} of /chat` : 'n/a',
     verdict: verdict(!!(stream && plain), !!stream?.ok && !!plain?.ok),
   });
   return rows;
+}
+
+/** The median over the rounds of /v1's req/s divided by /chat's in the same pair. */
+function parityOf(rounds: ParityRound[], v1: TargetName): { ratio: number; ok: boolean } | null {
+  const pairs = rounds.filter((round) => round.v1.target === v1);
+  if (pairs.length === 0) return null;
+  const ratio = median(pairs.map((pair) => pair.v1.requestsPerSec / pair.chat.requestsPerSec));
+  return { ratio, ok: Math.abs(ratio - 1) <= 0.1 && pairs.every((pair) => clean(pair.v1) && clean(pair.chat)) };
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -337,6 +353,31 @@ export function renderMarkdown(data: Measurements): string {
       '`docs/performance.md` explains the numbers: what got them here, where the time goes, and for a missed target what would close it.',
     '',
   );
+
+  if (data.parity.length > 0) {
+    out.push('## /v1 against /chat', '');
+    out.push(
+      `Each round runs a /chat request kind and its /v1 counterpart back to back (the order alternating between rounds) at ` +
+        `${settings.referenceConnections} connections, so that both see the same machine; the parity target is the median of the ` +
+        'rounds\' ratios. The short-run matrix above measures the same cells minutes apart, too far apart on a shared machine to compare within 10%.',
+      '',
+    );
+    out.push(
+      table(
+        ['round', 'pair', '/chat req/s', '/v1 req/s', '/v1 / /chat', 'CPU µs per request /chat', 'CPU µs per request /v1'],
+        data.parity.map((pair, index) => [
+          String(Math.floor(index / PARITY_PAIRS.length) + 1),
+          `${TARGETS[pair.v1.target].label} / ${TARGETS[pair.chat.target].label}`,
+          int(pair.chat.requestsPerSec),
+          int(pair.v1.requestsPerSec),
+          pct(pair.v1.requestsPerSec / pair.chat.requestsPerSec),
+          int(pair.chat.cpuPerRequestUs.gateway),
+          int(pair.v1.cpuPerRequestUs.gateway),
+        ]),
+      ),
+      '',
+    );
+  }
 
   out.push('## Fast streams (token relay)', '');
   out.push(
@@ -565,8 +606,8 @@ export function renderMarkdown(data: Measurements): string {
 export const HOW_TO_RUN = `## How to run
 
 \`\`\`bash
-npm run bench                    # builds, runs everything once (about 6 minutes), writes docs/benchmarks.md
-npm run bench -- --runs 3        # the short-run matrix three times, each cell the median (about 17 minutes; docs/performance.md quotes this)
+npm run bench                    # builds, runs everything once (about 9 minutes), writes docs/benchmarks.md
+npm run bench -- --runs 3        # the short-run matrix three times, each cell the median (about 20 minutes; docs/performance.md quotes this)
 npm run bench -- --quick         # a smoke run (about 2 minutes): 1 s cells, 100 streams; writes nothing
 npm run bench -- --quick --out /tmp/bench.md
 npm run bench -- --profile       # also a CPU profile of the gateway under /chat SSE load (bench/profiles/, summarised here)
@@ -580,6 +621,7 @@ Environment variables (defaults in brackets; \`--quick\` changes those marked *)
 | \`BENCH_WARMUP\` | warm-up seconds before each cell, not measured [1.5*] |
 | \`BENCH_CONNECTIONS\` | connection counts of the short runs [1,10,50,200] |
 | \`BENCH_RUNS\` | repetitions of the short-run matrix, like \`--runs\` [1] |
+| \`BENCH_PARITY_ROUNDS\` | rounds of the back-to-back /v1-against-/chat pairs [5*] |
 | \`BENCH_SEQUENTIAL\` | sequential requests per side for time to first byte and added latency [1000*] |
 | \`BENCH_STREAMS\` | concurrent long-stream runs [100,500,1000*] |
 | \`BENCH_HANGUP_STREAMS\` | streams in the hang-up check [1000*] |

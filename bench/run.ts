@@ -18,6 +18,7 @@ import {
   type HangupResult,
   type LongStreamRun,
   type Measurements,
+  type ParityRound,
   type RedisRun,
   type RunInfo,
   type Settings,
@@ -35,9 +36,11 @@ import {
   LONG_ANSWER,
   LONG_STREAM_BODY,
   MATRIX_TARGETS,
+  PARITY_PAIRS,
   PER_PROVIDER_TARGETS,
   SHORT_BEHAVIOUR,
   TARGETS,
+  type TargetName,
 } from './workload.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -75,6 +78,7 @@ function parseSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
     warmupS: number(env.BENCH_WARMUP, quick ? 0.5 : 1.5, 'BENCH_WARMUP'),
     connections,
     referenceConnections: connections.includes(50) ? 50 : Math.max(...connections),
+    parityRounds: Math.floor(number(env.BENCH_PARITY_ROUNDS, quick ? 1 : 5, 'BENCH_PARITY_ROUNDS')),
     sequentialRequests: Math.floor(number(env.BENCH_SEQUENTIAL, quick ? 200 : 1_000, 'BENCH_SEQUENTIAL')),
     streams: list(env.BENCH_STREAMS, quick ? [100] : [100, 500, 1_000], 'BENCH_STREAMS'),
     hangupStreams: Math.floor(number(env.BENCH_HANGUP_STREAMS, quick ? 100 : 1_000, 'BENCH_HANGUP_STREAMS')),
@@ -294,6 +298,31 @@ async function shortRuns(settings: Settings, sim: Simulator, gateway: Gateway, b
   return runs;
 }
 
+/**
+ * /v1 against /chat, each pair measured back to back (in alternating order) at the reference
+ * connection count. Cells minutes apart on a shared machine differ by more than the 10% the
+ * parity target allows; the ratio within a pair does not carry that drift.
+ */
+async function parityRuns(settings: Settings, sim: Simulator, gateway: Gateway, baseline: Gateway): Promise<ParityRound[]> {
+  const endpoints = endpointsOf(sim, gateway, baseline);
+  const rounds: ParityRound[] = [];
+  for (let round = 1; round <= settings.parityRounds; round++) {
+    for (const [chatName, v1Name] of PARITY_PAIRS) {
+      const order = round % 2 === 1 ? [chatName, v1Name] : [v1Name, chatName];
+      const results = new Map<TargetName, LoadResult>();
+      for (const name of order) results.set(name, await runLoad(TARGETS[name], settings.referenceConnections, settings, endpoints));
+      const chat = results.get(chatName)!;
+      const v1 = results.get(v1Name)!;
+      rounds.push({ chat, v1 });
+      console.log(
+        `[parity ${round}/${settings.parityRounds}] ${TARGETS[v1Name].label} / ${TARGETS[chatName].label}: ` +
+          `${(v1.requestsPerSec / chat.requestsPerSec).toFixed(3)} (${v1.requestsPerSec.toFixed(0)} / ${chat.requestsPerSec.toFixed(0)} req/s)`,
+      );
+    }
+  }
+  return rounds;
+}
+
 /** A CPU profile of the gateway under /chat SSE load at the reference connection count. */
 async function profileGateway(settings: Settings, gateway: Gateway): Promise<ProfileSummary> {
   const dir = join(ROOT, 'bench', 'profiles');
@@ -442,6 +471,8 @@ async function main(): Promise<void> {
     await checkAnswers({ gateway: gateway.origin, direct: sim.origin, baseline: baseline.origin });
     console.log('every request kind answers correctly; starting the short runs');
     const runs = await shortRuns(settings, sim, gateway, baseline);
+    console.log(`/v1 against /chat: ${settings.parityRounds} rounds of back-to-back pairs at ${settings.referenceConnections} connections`);
+    const parity = await parityRuns(settings, sim, gateway, baseline);
 
     console.log(`time to first byte: ${settings.sequentialRequests} sequential requests each`);
     const sequential =
@@ -475,6 +506,7 @@ async function main(): Promise<void> {
       settings,
       run,
       runs,
+      parity,
       fastStreams,
       sequential,
       memory: { idle, afterShortRuns },

@@ -215,6 +215,11 @@ export const TARGETS: Record<TargetName, Target> = {
 
 /** The short-run matrix: each connection count runs these, direct first. */
 export const MATRIX_TARGETS: TargetName[] = ['direct-stream', 'baseline-stream', 'chat-sse', 'v1-stream', 'direct-json', 'chat-json', 'v1-json'];
+/** The parity check's pairs: /chat, then the /v1 request that should cost about the same. */
+export const PARITY_PAIRS: Array<[TargetName, TargetName]> = [
+  ['chat-sse', 'v1-stream'],
+  ['chat-json', 'v1-json'],
+];
 /** The fast-stream runs: direct, the bare proxy and the gateway's two streamed routes. */
 export const FAST_TARGETS: TargetName[] = ['direct-stream', 'baseline-stream', 'chat-sse', 'v1-stream'];
 

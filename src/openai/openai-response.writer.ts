@@ -7,7 +7,7 @@ import { ClientGoneError } from '../common/errors/gateway-errors.js';
 import { RawStream } from '../common/http/raw-stream.js';
 import type { Environment } from '../config/environment.js';
 import type { TokenUsage, ToolCallDelta } from '../providers/provider-adapter.js';
-import type { ChatCompletionChunkDto, ChatCompletionDto, CompletionUsageDto } from './dto/chat-completion-response.dto.js';
+import type { ChatCompletionDto, CompletionUsageDto } from './dto/chat-completion-response.dto.js';
 
 const DONE = 'data: [DONE]\n\n';
 
@@ -34,6 +34,17 @@ function percentEncode(char: string): string {
   }
 }
 
+function gatewayHeaders(meta: ChatMeta): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-request-id': meta.requestId,
+    'x-gateway-model': meta.model,
+    'x-gateway-provider': meta.provider,
+    'x-gateway-attempts': String(meta.attempts.length + 1),
+  };
+  if (meta.droppedParameters.length > 0) headers['x-gateway-dropped-params'] = droppedParamsHeader(meta.droppedParameters);
+  return headers;
+}
+
 function toUsage(usage: TokenUsage): CompletionUsageDto {
   return { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens };
 }
@@ -56,13 +67,7 @@ export class OpenAiResponseWriter {
 
   /** Which deployment served, and how many were tried. */
   setGatewayHeaders(reply: FastifyReply, meta: ChatMeta): void {
-    void reply.headers({
-      'x-request-id': meta.requestId,
-      'x-gateway-model': meta.model,
-      'x-gateway-provider': meta.provider,
-      'x-gateway-attempts': String(meta.attempts.length + 1),
-      ...(meta.droppedParameters.length > 0 ? { 'x-gateway-dropped-params': droppedParamsHeader(meta.droppedParameters) } : {}),
-    });
+    void reply.headers(gatewayHeaders(meta));
   }
 
   completion({ meta, deployment, content, reasoning, toolCalls, finishReason, usage }: ChatCompletion): ChatCompletionDto {
@@ -84,28 +89,22 @@ export class OpenAiResponseWriter {
    * an error frame and no `[DONE]`, so the client sees the answer is incomplete.
    */
   async stream(session: ChatSession, includeUsage: boolean, reply: FastifyReply): Promise<void> {
-    this.setGatewayHeaders(reply, session.meta);
     const out = new RawStream(reply, 'text/event-stream; charset=utf-8', {
       keepaliveMs: this.keepaliveMs,
       keepaliveText: ': ping\n\n',
       writeTimeoutMs: this.writeTimeoutMs,
+      headers: gatewayHeaders(session.meta),
     });
-    const base = {
-      id: `chatcmpl-${session.meta.requestId}`,
-      object: 'chat.completion.chunk' as const,
-      created: Math.floor(Date.now() / 1000),
-      model: session.deployment.model,
-    };
-    const chunk = (choices: ChatCompletionChunkDto['choices'], usage?: CompletionUsageDto): string =>
-      data({ ...base, choices, ...(usage ? { usage } : {}) });
-    // Content chunks differ only in their content: serialise the rest once per stream.
-    const head = JSON.stringify(base).slice(0, -1);
+    // Every chunk starts with the same id, object, created and model: serialised once per stream.
+    const head = `data: {"id":${JSON.stringify(`chatcmpl-${session.meta.requestId}`)},"object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(session.deployment.model)}`;
+    const choiceChunk = (delta: string, finishReason: string): string =>
+      `${head},"choices":[{"index":0,"delta":${delta},"finish_reason":${finishReason}}]}\n\n`;
     const contentChunk = (content: string): string =>
-      `data: ${head},"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}]}\n\n`;
+      `${head},"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}]}\n\n`;
     let first = true;
     // The first chunk carries the role, whichever kind of output comes first.
     const delta = (fields: { content?: string; reasoning?: string; tool_calls?: ToolCallDelta[] }): string => {
-      const text = chunk([{ index: 0, delta: first ? { role: 'assistant', ...fields } : fields, finish_reason: null }]);
+      const text = choiceChunk(JSON.stringify(first ? { role: 'assistant', ...fields } : fields), 'null');
       first = false;
       return text;
     };
@@ -124,8 +123,8 @@ export class OpenAiResponseWriter {
               text += delta({ tool_calls: event.calls });
               break;
             case 'done':
-              text += chunk([{ index: 0, delta: {}, finish_reason: event.finishReason }]);
-              if (includeUsage) text += chunk([], toUsage(event.usage));
+              text += choiceChunk('{}', JSON.stringify(event.finishReason));
+              if (includeUsage) text += `${head},"choices":[],"usage":${JSON.stringify(toUsage(event.usage))}}\n\n`;
               text += DONE;
           }
         }

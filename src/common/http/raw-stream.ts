@@ -16,18 +16,22 @@ export class RawStream {
   constructor(
     reply: FastifyReply,
     contentType: string,
-    options: { keepaliveMs?: number; keepaliveText?: string; writeTimeoutMs?: number } = {},
+    options: { keepaliveMs?: number; keepaliveText?: string; writeTimeoutMs?: number; headers?: Record<string, string> } = {},
   ) {
     this.res = reply.raw;
     this.writeTimeoutMs = options.writeTimeoutMs ?? 0;
-    // Nest/Fastify's own reply is bypassed; headers set by hooks (CORS) are carried over.
+    // Nest/Fastify's own reply is bypassed; headers set on it by hooks (CORS) are carried over.
+    // Those already on the raw response (the security headers) stay there: writeHead would
+    // validate and set each of them again.
     reply.hijack();
-    this.res.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      'content-type': contentType,
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-    });
+    const headers: Record<string, string> = {};
+    const replyHeaders = reply.getHeaders() as Record<string, string>;
+    for (const name in replyHeaders) if (this.res.getHeader(name) !== replyHeaders[name]) headers[name] = replyHeaders[name]!;
+    Object.assign(headers, options.headers);
+    headers['content-type'] = contentType;
+    headers['cache-control'] = 'no-cache, no-transform';
+    headers['x-accel-buffering'] = 'no';
+    this.res.writeHead(200, headers);
     const { keepaliveMs, keepaliveText } = options;
     this.keepalive =
       keepaliveMs && keepaliveText
