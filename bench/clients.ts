@@ -2,7 +2,7 @@
 // time to first byte, and many streams at once for the long-stream and hang-up checks.
 import { Agent, request, type ClientRequest } from 'node:http';
 import { percentile } from './stats.js';
-import { readChatSse, type Target } from './workload.js';
+import { readChatSse, readOpenAiSse, type StreamCheck, type Target } from './workload.js';
 
 export interface Timing {
   /** Until the body chunk that holds the first content token arrived. */
@@ -127,11 +127,26 @@ export interface StreamsResult {
   streamMs: { p50: number; p99: number };
 }
 
+/** How a stream's body is read: the gateway's /chat SSE, or the OpenAI-style chunks the bare proxy relays. */
+export interface StreamFormat {
+  firstTokenMarker: string;
+  read: (body: string) => StreamCheck;
+}
+export const CHAT_SSE: StreamFormat = { firstTokenMarker: 'event: delta', read: readChatSse };
+export const OPENAI_SSE: StreamFormat = { firstTokenMarker: '"content":', read: readOpenAiSse };
+
 /**
- * Starts `count` /chat SSE streams at once and checks that each one ends with `done` after
+ * Starts `count` streams at once and checks that each one ends (`done` or `[DONE]`) after
  * exactly the expected deltas and text. Streams still open at `deadlineMs` are cut and fail.
  */
-export async function runConcurrentStreams(url: string, body: string, count: number, expected: readonly string[], deadlineMs: number): Promise<StreamsResult> {
+export async function runConcurrentStreams(
+  url: string,
+  body: string,
+  count: number,
+  expected: readonly string[],
+  deadlineMs: number,
+  format: StreamFormat = CHAT_SSE,
+): Promise<StreamsResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const headers = { 'content-type': 'application/json', accept: 'text/event-stream' };
   const expectedText = expected.join('');
@@ -145,7 +160,7 @@ export async function runConcurrentStreams(url: string, body: string, count: num
   const exchanges = Array.from({ length: count }, () => {
     let first = false;
     return post(url, headers, body, agent, (soFar) => {
-      if (!first && soFar.includes('event: delta')) {
+      if (!first && soFar.includes(format.firstTokenMarker)) {
         first = true;
         firstTokens.push(performance.now() - started);
       }
@@ -161,9 +176,9 @@ export async function runConcurrentStreams(url: string, body: string, count: num
       durations.push(performance.now() - started);
       if (error) return fail(error);
       if (status !== 200) return fail(`HTTP ${status}`);
-      const check = readChatSse(text);
+      const check = format.read(text);
       if (check.error) return fail(`error event: ${check.error}`);
-      if (!check.done) return fail('no done event');
+      if (!check.done) return fail('no end marker');
       if (check.deltas !== expected.length) return fail(`${check.deltas} deltas instead of ${expected.length}`);
       if (check.content !== expectedText) return fail('wrong content');
       completed++;

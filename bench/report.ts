@@ -88,6 +88,8 @@ export interface Measurements {
   memory: { idle: MemorySnapshot; afterShortRuns: MemorySnapshot };
   profile: ProfileSummary | null;
   longStreams: LongStreamRun[];
+  /** The same streams through a freshly started bare Node proxy. */
+  baselineLongStreams: LongStreamRun[];
   hangup: HangupResult | null;
   redis: RedisRun;
 }
@@ -228,12 +230,16 @@ export function evaluateTargets(data: Measurements, cells: LoadResult[]): Target
   });
 
   const thousand = data.longStreams.find((run) => run.streams.total === 1_000);
+  const bare = data.baselineLongStreams.find((run) => run.streams.total === 1_000);
   rows.push({
     target: '1,000 concurrent long streams',
     goal: 'all complete, peak open upstream = 1000, gateway RSS <= 180 MB, event-loop delay p99 <= 50 ms',
     measured: thousand
       ? `${thousand.streams.completed}/1000 complete, peak upstream ${thousand.peakOpenUpstream}, RSS ${mb(thousand.gateway.peakRssBytes)}, ` +
-        `event-loop p99 ${ms(thousand.gateway.eventLoopDelayMs.p99, 1)} ms`
+        `event-loop p99 ${ms(thousand.gateway.eventLoopDelayMs.p99, 1)} ms` +
+        (bare
+          ? `; the bare Node proxy, same streams: RSS ${mb(bare.rssBeforeBytes)} → ${mb(bare.gateway.peakRssBytes)}, event-loop p99 ${ms(bare.gateway.eventLoopDelayMs.p99, 1)} ms`
+          : '')
       : 'not run (see Settings)',
     verdict: verdict(
       !!thousand,
@@ -270,6 +276,25 @@ function parityOf(rounds: ParityRound[], v1: TargetName): { ratio: number; ok: b
   if (pairs.length === 0) return null;
   const ratio = median(pairs.map((pair) => pair.v1.requestsPerSec / pair.chat.requestsPerSec));
   return { ratio, ok: Math.abs(ratio - 1) <= 0.1 && pairs.every((pair) => clean(pair.v1) && clean(pair.chat)) };
+}
+
+function longStreamTable(runs: LongStreamRun[], rssLabel: string): string {
+  return table(
+    ['streams', 'complete', 'failures', 'peak upstream', 'duration ms', 'first token p50 / p99 ms', 'stream end p50 / p99 ms', rssLabel, 'event-loop p50 / p99 / max ms', 'CPU % proxy / sim / client', 'accept-queue overflows / SYN retransmits'],
+    runs.map((run) => [
+      int(run.streams.total),
+      int(run.streams.completed),
+      Object.entries(run.streams.failures).map(([reason, count]) => `${count}× ${reason}`).join('; ') || '0',
+      int(run.peakOpenUpstream),
+      int(run.streams.durationMs),
+      `${int(run.streams.firstTokenMs.p50)} / ${int(run.streams.firstTokenMs.p99)}`,
+      `${int(run.streams.streamMs.p50)} / ${int(run.streams.streamMs.p99)}`,
+      `${mb(run.rssBeforeBytes)} → ${mb(run.gateway.peakRssBytes)}`,
+      `${ms(run.gateway.eventLoopDelayMs.p50, 1)} / ${ms(run.gateway.eventLoopDelayMs.p99, 1)} / ${ms(run.gateway.eventLoopDelayMs.max, 1)}`,
+      `${run.cpu.gateway.toFixed(0)} / ${run.cpu.simulator.toFixed(0)} / ${run.cpu.client.toFixed(0)}`,
+      run.tcp ? `${run.tcp.listenOverflows} / ${run.tcp.synRetransmits}` : 'n/a',
+    ]),
+  );
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -519,25 +544,16 @@ export function renderMarkdown(data: Measurements): string {
       'a second or more later; the simulator listens with a backlog of 4,096, so those are the gateway\'s (Node\'s default 511).',
     '',
   );
-  out.push(
-    table(
-      ['streams', 'complete', 'failures', 'peak upstream', 'duration ms', 'first token p50 / p99 ms', 'stream end p50 / p99 ms', 'gateway RSS before → peak', 'event-loop p50 / p99 / max ms', 'CPU % gw / sim / client', 'accept-queue overflows / SYN retransmits'],
-      data.longStreams.map((run) => [
-        int(run.streams.total),
-        int(run.streams.completed),
-        Object.entries(run.streams.failures).map(([reason, count]) => `${count}× ${reason}`).join('; ') || '0',
-        int(run.peakOpenUpstream),
-        int(run.streams.durationMs),
-        `${int(run.streams.firstTokenMs.p50)} / ${int(run.streams.firstTokenMs.p99)}`,
-        `${int(run.streams.streamMs.p50)} / ${int(run.streams.streamMs.p99)}`,
-        `${mb(run.rssBeforeBytes)} → ${mb(run.gateway.peakRssBytes)}`,
-        `${ms(run.gateway.eventLoopDelayMs.p50, 1)} / ${ms(run.gateway.eventLoopDelayMs.p99, 1)} / ${ms(run.gateway.eventLoopDelayMs.max, 1)}`,
-        `${run.cpu.gateway.toFixed(0)} / ${run.cpu.simulator.toFixed(0)} / ${run.cpu.client.toFixed(0)}`,
-        run.tcp ? `${run.tcp.listenOverflows} / ${run.tcp.synRetransmits}` : 'n/a',
-      ]),
-    ),
-    '',
-  );
+  out.push(longStreamTable(data.longStreams, 'gateway RSS before → peak'), '');
+  if (data.baselineLongStreams.length > 0) {
+    out.push(
+      'The same streams through the bare Node proxy (started afresh; it relays the provider\'s chunks as they come, and runs ' +
+        'under tsx, whose loader thread adds to its RSS): what any Node proxy needs for them on this machine, the floor under ' +
+        'the gateway\'s figures.',
+      '',
+    );
+    out.push(longStreamTable(data.baselineLongStreams, 'bare proxy RSS before → peak'), '');
+  }
 
   out.push('## Client hang-up', '');
   if (data.hangup) {

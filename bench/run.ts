@@ -6,7 +6,7 @@ import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:o
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Behaviour, StreamStats } from '../test/support/simulator/provider-simulator.js';
-import { checkOnce, measureSequential, openStreams, runConcurrentStreams } from './clients.js';
+import { CHAT_SSE, checkOnce, measureSequential, OPENAI_SSE, openStreams, runConcurrentStreams, type StreamFormat } from './clients.js';
 import { runLoad, warmUp, type Endpoints, type LoadResult } from './load.js';
 import { BenchProcess, freePort, installCleanup, stopAll, type MemorySnapshot } from './processes.js';
 import { summariseProfile, type ProfileSummary } from './profile.js';
@@ -376,7 +376,8 @@ async function redisRuns(settings: Settings, sim: Simulator, logDir: string): Pr
   }
 }
 
-async function longStreamRuns(settings: Settings, sim: Simulator, gateway: Gateway): Promise<LongStreamRun[]> {
+/** The long streams through the gateway's /chat, or through the bare proxy (format: what it relays). */
+async function longStreamRuns(settings: Settings, sim: Simulator, gateway: Gateway, format: StreamFormat = CHAT_SSE): Promise<LongStreamRun[]> {
   await setBehaviour(sim, LONG_BEHAVIOUR);
   const results: LongStreamRun[] = [];
   for (const count of settings.streams) {
@@ -385,7 +386,7 @@ async function longStreamRuns(settings: Settings, sim: Simulator, gateway: Gatew
     await Promise.all([sim.process.call('sim:reset-streams'), gateway.process.resetProbe(), sim.process.resetProbe()]);
     const tcpBefore = tcpCounters();
     const clientCpu = process.cpuUsage();
-    const streams = await runConcurrentStreams(`${gateway.origin}/chat`, LONG_STREAM_BODY, count, LONG_ANSWER, LONG_STREAM_DEADLINE_MS);
+    const streams = await runConcurrentStreams(`${gateway.origin}/chat`, LONG_STREAM_BODY, count, LONG_ANSWER, LONG_STREAM_DEADLINE_MS, format);
     const client = process.cpuUsage(clientCpu);
     const [report, simulator, stats] = await Promise.all([gateway.process.probe(), sim.process.probe(), streamStats(sim)]);
     const tcp = tcpDelta(tcpBefore, tcpCounters());
@@ -396,7 +397,7 @@ async function longStreamRuns(settings: Settings, sim: Simulator, gateway: Gatew
     };
     results.push({ streams, peakOpenUpstream: stats.peakOpen, gateway: report, rssBeforeBytes, tcp, cpu });
     console.log(
-      `long streams: ${streams.completed}/${count} complete in ${streams.durationMs.toFixed(0)} ms, peak upstream ${stats.peakOpen}, ` +
+      `long streams${format === CHAT_SSE ? '' : ' (bare Node proxy)'}: ${streams.completed}/${count} complete in ${streams.durationMs.toFixed(0)} ms, peak upstream ${stats.peakOpen}, ` +
         `gateway RSS peak ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MB, event-loop p99 ${report.eventLoopDelayMs.p99.toFixed(1)} ms`,
     );
   }
@@ -501,6 +502,11 @@ async function main(): Promise<void> {
     const idle = await gateway.process.call<MemorySnapshot>('probe:memory');
     const longStreams = await longStreamRuns(settings, sim, gateway);
     const hangup = settings.hangupStreams > 0 ? await hangupCheck(settings, sim, gateway) : null;
+    await gateway.process.stop();
+    // The same streams through a fresh bare proxy: what any Node proxy needs for them on this machine.
+    const freshBaseline = await startBaseline(logDir, sim);
+    const baselineLongStreams = await longStreamRuns(settings, sim, freshBaseline, OPENAI_SSE);
+    await freshBaseline.process.stop();
 
     const measurements: Measurements = {
       settings,
@@ -512,6 +518,7 @@ async function main(): Promise<void> {
       memory: { idle, afterShortRuns },
       profile,
       longStreams,
+      baselineLongStreams,
       hangup,
       redis,
     };

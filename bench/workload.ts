@@ -264,3 +264,24 @@ export function readChatSse(body: string): StreamCheck {
   }
   return check;
 }
+
+/** Reads a whole OpenAI-style stream (what the bare proxy relays): its content deltas, their text, and whether `[DONE]` ended it. */
+export function readOpenAiSse(body: string): StreamCheck {
+  const check: StreamCheck = { deltas: 0, done: false, content: '' };
+  for (const frame of body.split('\n\n')) {
+    const data = /^data: (.*)$/m.exec(frame)?.[1];
+    if (data === undefined) continue;
+    if (data === '[DONE]') {
+      check.done = true;
+      continue;
+    }
+    const chunk = JSON.parse(data) as { error?: unknown; choices?: Array<{ delta?: { content?: unknown } }> };
+    if (chunk.error) check.error = JSON.stringify(chunk.error);
+    const content = chunk.choices?.[0]?.delta?.content;
+    if (typeof content === 'string' && content.length > 0) {
+      check.deltas++;
+      check.content += content;
+    }
+  }
+  return check;
+}
