@@ -263,19 +263,23 @@ export function evaluateTargets(data: Measurements, cells: LoadResult[]): Target
   const plain = parityOf(data.parity, 'v1-json');
   rows.push({
     target: `\`/v1/chat/completions\` stream and non-stream vs \`/chat\` (req/s at ${at} connections, median of back-to-back pairs)`,
-    goal: 'within 10%',
+    goal: 'at least 90% of /chat',
     measured: stream && plain ? `stream ${pct(stream.ratio)}, non-stream ${pct(plain.ratio)} of /chat` : 'n/a',
     verdict: verdict(!!(stream && plain), !!stream?.ok && !!plain?.ok),
   });
   return rows;
 }
 
-/** The median over the rounds of /v1's req/s divided by /chat's in the same pair. */
+/**
+ * The median over the rounds of /v1's req/s divided by /chat's in the same pair. The target is that
+ * the OpenAI-compatible route costs at most 10% more than the native one; a /v1 that serves more
+ * than /chat is shown as it is, not failed.
+ */
 function parityOf(rounds: ParityRound[], v1: TargetName): { ratio: number; ok: boolean } | null {
   const pairs = rounds.filter((round) => round.v1.target === v1);
   if (pairs.length === 0) return null;
   const ratio = median(pairs.map((pair) => pair.v1.requestsPerSec / pair.chat.requestsPerSec));
-  return { ratio, ok: Math.abs(ratio - 1) <= 0.1 && pairs.every((pair) => clean(pair.v1) && clean(pair.chat)) };
+  return { ratio, ok: ratio >= 0.9 && pairs.every((pair) => clean(pair.v1) && clean(pair.chat)) };
 }
 
 function longStreamTable(runs: LongStreamRun[], rssLabel: string): string {
@@ -384,7 +388,8 @@ export function renderMarkdown(data: Measurements): string {
     out.push(
       `Each round runs a /chat request kind and its /v1 counterpart back to back (the order alternating between rounds) at ` +
         `${settings.referenceConnections} connections, so that both see the same machine; the parity target is the median of the ` +
-        'rounds\' ratios. The short-run matrix above measures the same cells minutes apart, too far apart on a shared machine to compare within 10%.',
+        'rounds\' ratios: /v1 may cost at most 10% more than /chat (serving more than /chat is not a failure). The short-run matrix ' +
+        'above measures the same cells minutes apart, too far apart on a shared machine to compare within 10%.',
       '',
     );
     out.push(

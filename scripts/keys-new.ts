@@ -1,10 +1,10 @@
-// `npm run keys:new -- --name team-a [--rpm 60] [--tokens-per-day 500000] [--models gpt-oss-120b,cerebras/qwen-3.8-27b]`:
+// `npm run keys:new -- --name team-a [--rpm 60] [--tokens-per-day 500000] [--models gpt-oss-120b,cerebras/qwen-3.8-27b] [--admin]`:
 // prints a new client access key, once, and the entry to add to the GATEWAY_API_KEYS file. The
 // gateway keeps only the key's SHA-256, so the key itself cannot be shown again: lost means replaced.
 import { parseArgs } from 'node:util';
 import { generateAccessKey, hashAccessKey, KEY_NAME_PATTERN, KEY_NAME_RULE, type AccessKeyEntry } from '../src/access/access-key.js';
 
-const USAGE = 'usage: npm run keys:new -- --name <name> [--rpm <n>] [--tokens-per-day <n>] [--models <id,provider/id,...>]';
+const USAGE = 'usage: npm run keys:new -- --name <name> [--rpm <n>] [--tokens-per-day <n>] [--models <id,provider/id,...>] [--admin]';
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -17,7 +17,7 @@ function positiveInteger(option: string, value: string | undefined): number | un
   return Number(value);
 }
 
-let values: Record<string, string | undefined>;
+let values: Record<string, string | boolean | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
@@ -25,6 +25,8 @@ try {
       rpm: { type: 'string' },
       'tokens-per-day': { type: 'string' },
       models: { type: 'string' },
+      // May read every client's traffic: /usage, /metrics.
+      admin: { type: 'boolean' },
     },
     strict: true,
   }));
@@ -32,11 +34,12 @@ try {
   fail((error as Error).message);
 }
 
-const name = values.name ?? fail('--name is required');
+const text = (option: string): string | undefined => values[option] as string | undefined;
+const name = text('name') ?? fail('--name is required');
 if (!KEY_NAME_PATTERN.test(name)) fail(`--name must be ${KEY_NAME_RULE}`);
-const requestsPerMinute = positiveInteger('rpm', values.rpm);
-const tokensPerDay = positiveInteger('tokens-per-day', values['tokens-per-day']);
-const models = values.models?.split(',').map((model) => model.trim());
+const requestsPerMinute = positiveInteger('rpm', text('rpm'));
+const tokensPerDay = positiveInteger('tokens-per-day', text('tokens-per-day'));
+const models = text('models')?.split(',').map((model) => model.trim());
 if (models && (models.includes('') || new Set(models).size !== models.length)) {
   fail('--models must be a comma-separated list of distinct model ids or provider/id keys');
 }
@@ -51,6 +54,7 @@ const entry: AccessKeyEntry = {
   sha256: hashAccessKey(key),
   ...(Object.keys(limits).length > 0 ? { limits } : {}),
   ...(models ? { models } : {}),
+  ...(values.admin === true ? { admin: true } : {}),
 };
 
 console.log(`New access key for "${name}". Give it to its user now: it is shown this once and cannot be shown again.

@@ -23,6 +23,8 @@ export interface AccessKeyEntry {
   limits?: AccessKeyLimits;
   /** Public model ids or `provider/id` keys this key may use; absent: every model. */
   models?: string[];
+  /** May read every client's traffic: /usage, /metrics, the dashboard. Absent: false. */
+  admin?: boolean;
 }
 
 /** A new key: the prefix and 32 random bytes, base64url (256 bits, so a hash of it cannot be reversed). */

@@ -4,6 +4,7 @@ import {
   ArrayNotEmpty,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsInt,
   IsObject,
   IsOptional,
@@ -36,6 +37,9 @@ class AccessKeyRules {
   // An empty list would lock the key out of everything: leave `models` out to allow every model.
   @IsOptional() @IsArray() @ArrayNotEmpty() @ArrayUnique() @IsString({ each: true }) @MinLength(1, { each: true })
   models?: string[];
+
+  @IsOptional() @IsBoolean()
+  admin?: boolean;
 }
 
 /**
@@ -63,7 +67,7 @@ function describe(errors: ValidationError[], path: string): string[] {
  */
 export function validateAccessKeys(raw: unknown, source: string): AccessKeyEntry[] {
   if (!Array.isArray(raw) || raw.length === 0) {
-    throw new AccessKeysError(`${source}: expected a non-empty JSON array of key entries ({ "name", "sha256", "limits"?, "models"? })`);
+    throw new AccessKeysError(`${source}: expected a non-empty JSON array of key entries ({ "name", "sha256", "limits"?, "models"?, "admin"? })`);
   }
   const problems: string[] = [];
   const names = new Map<string, number>();

@@ -26,7 +26,7 @@ const KEY_C = generateAccessKey();
 const keys = new AccessKeys([
   { name: 'team-a', sha256: hashAccessKey(KEY_A) },
   { name: 'team-b', sha256: hashAccessKey(KEY_B), limits: { requestsPerMinute: 5 }, models: ['gpt-oss-120b'] },
-  { name: 'team-c', sha256: hashAccessKey(KEY_C) },
+  { name: 'team-c', sha256: hashAccessKey(KEY_C), admin: true },
 ]);
 
 describe('AccessKeys', () => {
@@ -39,10 +39,10 @@ describe('AccessKeys', () => {
     expect(new AccessKeys(null).required).toBe(false);
   });
 
-  it('identifies each key by its own entry, with its limits and models', () => {
-    expect(keys.identify(KEY_A)).toEqual({ name: 'team-a', limits: {}, models: null });
-    expect(keys.identify(KEY_B)).toEqual({ name: 'team-b', limits: { requestsPerMinute: 5 }, models: ['gpt-oss-120b'] });
-    expect(keys.identify(KEY_C)?.name).toBe('team-c');
+  it('identifies each key by its own entry, with its limits, models and admin flag', () => {
+    expect(keys.identify(KEY_A)).toEqual({ name: 'team-a', limits: {}, models: null, admin: false });
+    expect(keys.identify(KEY_B)).toEqual({ name: 'team-b', limits: { requestsPerMinute: 5 }, models: ['gpt-oss-120b'], admin: false });
+    expect(keys.identify(KEY_C)).toMatchObject({ name: 'team-c', admin: true });
   });
 
   it('identifies no key for a wrong, truncated, extended, re-cased or empty one', () => {

@@ -9,6 +9,8 @@ export interface AccessKey {
   limits: Readonly<AccessKeyLimits>;
   /** Null: every model. */
   models: readonly string[] | null;
+  /** May read every client's traffic (@AdminOnly() routes). */
+  admin: boolean;
 }
 
 interface StoredKey extends AccessKey {
@@ -29,12 +31,13 @@ export class AccessKeys {
       digest: Buffer.from(entry.sha256, 'hex'),
       limits: { ...entry.limits },
       models: entry.models ?? null,
+      admin: entry.admin === true,
     }));
   }
 
   /** Every key, without its digest. */
   get all(): AccessKey[] {
-    return this.keys.map(({ name, limits, models }) => ({ name, limits, models }));
+    return this.keys.map(({ name, limits, models, admin }) => ({ name, limits, models, admin }));
   }
 
   /**
@@ -51,7 +54,7 @@ export class AccessKeys {
       const matches = timingSafeEqual(digest, key.digest);
       if (matches) found = key;
     }
-    return found && { name: found.name, limits: found.limits, models: found.models };
+    return found && { name: found.name, limits: found.limits, models: found.models, admin: found.admin };
   }
 
   /**

@@ -1,7 +1,8 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { GatewayError, InvalidApiKeyError, MissingApiKeyError } from '../common/errors/gateway-errors.js';
+import { AdminKeyRequiredError, GatewayError, InvalidApiKeyError, MissingApiKeyError } from '../common/errors/gateway-errors.js';
+import { ADMIN_ROUTE } from '../common/http/admin.decorator.js';
 import { CHAT_ENDPOINT, type ChatRoute } from '../common/http/chat-route.js';
 import { PUBLIC_ROUTE } from '../common/http/public.decorator.js';
 import { ChatTelemetry } from '../telemetry/chat-telemetry.js';
@@ -10,8 +11,9 @@ import { ClientUsage } from './client-usage.js';
 import { presentedKey } from './presented-key.js';
 
 /**
- * With GATEWAY_API_KEYS set, every route but the @Public() ones needs a known access key; the
- * request then carries the key's name and allowed models, and chat routes count against its limits.
+ * With GATEWAY_API_KEYS set, every route but the @Public() ones needs a known access key, and the
+ * @AdminOnly() ones an admin key; the request then carries the key's name and allowed models, and
+ * chat routes count against its limits.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -33,6 +35,9 @@ export class AccessGuard implements CanActivate {
       if (presented === undefined) throw new MissingApiKeyError();
       const key = this.keys.identify(presented);
       if (!key) throw new InvalidApiKeyError();
+      if (!key.admin && this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, [context.getHandler(), context.getClass()])) {
+        throw new AdminKeyRequiredError();
+      }
       request.client = { name: key.name, allowedModels: key.models };
       if (chatRoute) await this.usage.admit(key);
       return true;

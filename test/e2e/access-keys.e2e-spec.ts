@@ -30,7 +30,7 @@ const KEY = {
   tpd: generateAccessKey(),
 };
 const ENTRIES: AccessKeyEntry[] = [
-  { name: 'team-a', sha256: hashAccessKey(KEY.a) },
+  { name: 'team-a', sha256: hashAccessKey(KEY.a), admin: true },
   { name: 'qwen-only', sha256: hashAccessKey(KEY.qwenOnly), models: ['qwen-3.8-27b'] },
   { name: 'team-rpm', sha256: hashAccessKey(KEY.rpm), limits: { requestsPerMinute: 3 } },
   { name: 'team-tpd', sha256: hashAccessKey(KEY.tpd), limits: { tokensPerDay: 50 } },
@@ -305,6 +305,27 @@ describe("a key's model lists", () => {
   });
 });
 
+describe('admin keys', () => {
+  const ADMIN_ROUTES = GUARDED.filter((route) => route.path === '/usage' || route.path === '/metrics');
+
+  it.each(ADMIN_ROUTES)('$method $path answers 403 admin_key_required to a valid key not marked admin', async (route) => {
+    const gateway = await start();
+    const response = await call(gateway, route.method, route.path, bearer(KEY.rpm));
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({
+      error: { code: 'admin_key_required', message: expect.stringContaining('"admin": true') },
+    });
+    expect((await call(gateway, route.method, route.path, { 'x-api-key': KEY.a })).status).toBe(200);
+  });
+
+  it('leaves the other routes to every valid key', async () => {
+    const gateway = await start();
+    for (const route of GUARDED.filter((entry) => !ADMIN_ROUTES.includes(entry))) {
+      expect((await call(gateway, route.method, route.path, bearer(KEY.rpm), route.body)).status).toBe(200);
+    }
+  });
+});
+
 describe('GET /usage per key', () => {
   it('lists every key by name in file order, with its requests, tokens, refusals, windows and limits', async () => {
     const gateway = await start();
@@ -314,7 +335,7 @@ describe('GET /usage per key', () => {
     await (await postChat(gateway, { ...hello, model: 'gpt-oss-120b' }, bearer(KEY.qwenOnly))).text();
 
     const report = await eventually(async () => {
-      const usage = await usageWith(gateway, KEY.rpm);
+      const usage = await usageWith(gateway, KEY.a);
       expect(usage.clients[0].completionTokens).toBe(8);
       return usage;
     });
@@ -401,6 +422,12 @@ describe('start-up', () => {
     expect(error.name).toBe('EnvironmentError');
     expect(error.message).toContain(`GATEWAY_API_KEYS=${path} is invalid`);
     expect(error.message).toContain('entry 0 (team-a).sha256');
+  });
+
+  it('stops on a key whose admin is not a boolean', async () => {
+    const path = keysFile([{ name: 'ops', sha256: hashAccessKey(KEY.a), admin: 'yes' }]);
+    const error = await startUpError({ GATEWAY_API_KEYS: path });
+    expect(error.message).toContain('entry 0 (ops).admin');
   });
 
   it('stops on a file that does not exist', async () => {

@@ -146,6 +146,16 @@ export class InvalidApiKeyError extends GatewayError {
   }
 }
 
+/** The route shows every client's traffic, and the access key presented is not an admin key. */
+export class AdminKeyRequiredError extends GatewayError {
+  readonly status = 403;
+  readonly code = 'admin_key_required';
+
+  constructor() {
+    super('This route shows every client\'s traffic: it needs an access key marked "admin": true in GATEWAY_API_KEYS.');
+  }
+}
+
 /** The access key's own limit (GATEWAY_API_KEYS) is used up; other keys are not affected. */
 export class AccessKeyLimitedError extends GatewayError {
   readonly status = 429;

@@ -47,6 +47,13 @@ describe('npm run keys:new', () => {
     expect(validateAccessKeys([entry], 'printed entry')).toHaveLength(1);
   });
 
+  it('marks the entry admin with --admin, and only then', () => {
+    const admin = printed(keysNew('--name', 'ops', '--admin').stdout).entry;
+    expect(admin).toMatchObject({ name: 'ops', admin: true });
+    expect(validateAccessKeys([admin], 'printed entry')[0]).toMatchObject({ admin: true });
+    expect(printed(keysNew('--name', 'ops').stdout).entry).not.toHaveProperty('admin');
+  });
+
   it('prints a different key each time', () => {
     expect(printed(keysNew('--name', 'a').stdout).key).not.toBe(printed(keysNew('--name', 'a').stdout).key);
   });
