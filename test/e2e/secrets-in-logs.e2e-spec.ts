@@ -36,7 +36,7 @@ describe('keys never reach the log or the console', () => {
     writeFileSync(
       keysFile,
       JSON.stringify([
-        { name: 'team-a', sha256: hashAccessKey(teamKey) },
+        { name: 'team-a', sha256: hashAccessKey(teamKey), admin: true },
         { name: 'team-b', sha256: hashAccessKey(limitedKey), limits: { requestsPerMinute: 1 } },
       ]),
     );
@@ -54,7 +54,7 @@ describe('keys never reach the log or the console', () => {
     }
     await (await postChat(gateway, hello, { 'x-api-key': unknownKey })).text();
     for (let i = 0; i < 2; i++) await (await postChat(gateway, hello, { 'x-api-key': limitedKey })).text();
-    await (await fetch(`${gateway.url}/usage`, { headers: asTeam })).text();
+    expect((await fetch(`${gateway.url}/usage`, { headers: asTeam })).status).toBe(200);
 
     expect(gateway.sim.requestsFor('cerebras').length).toBeGreaterThanOrEqual(2);
     expect(log.chatRequests).toHaveLength(6);

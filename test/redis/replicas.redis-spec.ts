@@ -250,7 +250,7 @@ describe('access keys shared by replicas', TEST_TIMEOUT, () => {
       keysFile,
       JSON.stringify([
         { name: 'team-a', sha256: hashAccessKey(limitedKey), limits: { requestsPerMinute: 3 } },
-        { name: 'team-b', sha256: hashAccessKey(openKey) },
+        { name: 'team-b', sha256: hashAccessKey(openKey), admin: true },
       ]),
     );
     try {
