@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AccessModule } from './access/access.module.js';
 import { ChatModule } from './chat/chat.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { ExchangeHooksModule } from './common/http/exchange-hooks.js';
 import type { Logger } from 'pino';
 import type { Environment } from './config/environment.js';
@@ -20,6 +21,7 @@ import { UsageReportModule } from './usage/usage-report.module.js';
 export class AppModule {
   static forRoot(environment: Environment, log: Logger): DynamicModule {
     const access = AccessModule.forRoot(environment);
+    const usageReport = UsageReportModule.forRoot(access);
     return {
       module: AppModule,
       imports: [
@@ -32,11 +34,12 @@ export class AppModule {
         MetricsModule,
         LifecycleModule,
         ProvidersModule,
-        UsageReportModule.forRoot(access),
+        usageReport,
         ModelsModule,
         ChatModule,
         OpenAiModule,
         HealthModule,
+        DashboardModule.forRoot(usageReport),
       ],
     };
   }

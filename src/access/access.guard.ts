@@ -58,6 +58,7 @@ export class AccessGuard implements CanActivate {
       requestedModel: typeof model === 'string' ? model : null,
       deployment: null,
       attempts: 0,
+      failedAttempts: [],
       promptTokens: 0,
       completionTokens: 0,
       timeToFirstTokenMs: null,

@@ -52,6 +52,7 @@ export class ChatService {
       requestedModel: command.model ?? null,
       startedAt: performance.now(),
       attempts: 0,
+      failures: [],
       firstTokenAt: null,
     };
     try {
@@ -73,7 +74,7 @@ export class ChatService {
     const promptTokens = estimatePromptTokens(command.messages, command.tools);
     const maxCompletionTokensFor = (deployment: Deployment) => command.maxTokens ?? deployment.defaults.maxCompletionTokens;
     const tokensFor = (deployment: Deployment) => promptTokens + maxCompletionTokensFor(deployment);
-    const attempts: AttemptRecord[] = [];
+    const attempts: AttemptRecord[] = record.failures;
     const failures: UpstreamError[] = [];
     // Without fallback only the first candidate in the rotation's order is ever considered.
     const first = await this.tracker.reserveFirst(plan, tokensFor, this.autoFallback ? Number.POSITIVE_INFINITY : 1);

@@ -1,3 +1,4 @@
+import type { AttemptRecord } from '../common/errors/gateway-errors.js';
 import type { Deployment } from '../config/model-catalog.js';
 import type { TokenUsage } from '../providers/provider-adapter.js';
 import type { ChatRequestContext } from '../common/http/chat-route.js';
@@ -9,6 +10,8 @@ export interface RequestRecord {
   requestedModel: string | null;
   startedAt: number;
   attempts: number;
+  /** The attempts that failed, in order, with why. */
+  failures: AttemptRecord[];
   firstTokenAt: number | null;
 }
 
@@ -25,6 +28,7 @@ export function requestSummary(
     requestedModel: record.requestedModel,
     deployment: answered ? { provider: answered.provider, model: answered.id } : null,
     attempts: record.attempts,
+    failedAttempts: record.failures,
     promptTokens: usage?.promptTokens ?? 0,
     completionTokens: usage?.completionTokens ?? 0,
     timeToFirstTokenMs: record.firstTokenAt === null ? null : record.firstTokenAt - record.startedAt,

@@ -58,7 +58,7 @@ describe('StreamRelay', () => {
       detachClient: () => (detached += 1),
       droppedParameters: [],
     };
-    const record: RequestRecord = { context: { requestId: 'r1', route: 'chat', client: null, allowedModels: null }, requestedModel: null, startedAt: 0, attempts: 1, firstTokenAt: 5 };
+    const record: RequestRecord = { context: { requestId: 'r1', route: 'chat', client: null, allowedModels: null }, requestedModel: null, startedAt: 0, attempts: 1, failures: [], firstTokenAt: 5 };
     return relay.relay(opened, client.signal, record);
   };
 

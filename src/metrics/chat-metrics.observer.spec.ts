@@ -17,6 +17,7 @@ function summary(overrides: Partial<ChatRequestSummary> = {}): ChatRequestSummar
     requestedModel: 'shared',
     deployment: { provider: 'groq', model: 'a' },
     attempts: 1,
+    failedAttempts: [],
     promptTokens: 30,
     completionTokens: 12,
     timeToFirstTokenMs: 250,

@@ -11,6 +11,6 @@ import { rotationStrategyProvider } from './strategies/rotation-strategy.provide
   imports: [ProvidersModule, UsageModule],
   controllers: [ModelsController],
   providers: [ModelCatalogService, ModelSelector, ModelsService, rotationStrategyProvider],
-  exports: [ModelCatalogService, ModelSelector],
+  exports: [ModelCatalogService, ModelSelector, ModelsService],
 })
 export class ModelsModule {}

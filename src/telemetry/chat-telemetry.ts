@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Deployment } from '../config/model-catalog.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import type { UpstreamErrorKind } from '../providers/upstream-error.js';
+import type { AttemptRecord } from '../common/errors/gateway-errors.js';
 
 import type { ChatRequestContext } from '../common/http/chat-route.js';
 
@@ -20,6 +21,8 @@ export interface ChatRequestSummary extends ChatRequestContext {
   deployment: { provider: string; model: string } | null;
   /** Upstream calls made, the answering one included. */
   attempts: number;
+  /** The upstream calls that failed, in order, with the kind of failure (`rate_limited`, `timeout`, …). */
+  failedAttempts: readonly AttemptRecord[];
   promptTokens: number;
   completionTokens: number;
   /** From arrival to the first token; null when none came. */

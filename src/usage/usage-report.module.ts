@@ -16,6 +16,7 @@ export class UsageReportModule {
       imports: [UsageModule, clientUsage],
       controllers: [UsageController],
       providers: [UsageService],
+      exports: [UsageService],
     };
   }
 }

@@ -119,6 +119,7 @@ describe('with both providers configured', () => {
         'GET /models',
         'GET /metrics',
         'GET /usage',
+        'GET /dashboard/data',
         'POST /chat',
         'GET /v1/models',
       'GET /v1/models/{model}',

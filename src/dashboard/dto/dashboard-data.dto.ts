@@ -1,0 +1,79 @@
+import { ModelsResponseDto } from '../../models/dto/model-view.dto.js';
+import { UsageReportDto } from '../../usage/dto/usage-report.dto.js';
+
+export class FailedAttemptDto {
+  /** `provider/model`. */
+  deployment: string;
+  /** Why it failed: `rate_limited`, `timeout`, `server_error`, `connection`, … */
+  reason: string;
+}
+
+/** One finished chat request. Never message content, never a key. */
+export class RecentRequestDto {
+  /** ISO 8601. */
+  finishedAt: string;
+  requestId: string;
+  /** `chat` (POST /chat) or `openai` (POST /v1/chat/completions). */
+  route: string;
+  /** The access key's name; null on an open gateway. */
+  client: string | null;
+  /** The model asked for; null when the rotation chose. */
+  requestedModel: string | null;
+  /** `provider/model` that answered; null when none did. */
+  deployment: string | null;
+  /** The upstream calls that failed before the answer (or the error), in order. */
+  failedAttempts: FailedAttemptDto[];
+  timeToFirstTokenMs: number | null;
+  durationMs: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** completed, rejected, failed, interrupted or cancelled. */
+  outcome: string;
+  /** The error code the client saw, if any. */
+  errorCode: string | null;
+}
+
+export class RequestOutcomesDto {
+  completed: number;
+  rejected: number;
+  failed: number;
+  interrupted: number;
+  cancelled: number;
+}
+
+export class FirstTokenLatencyDto {
+  /** `provider/model`. */
+  deployment: string;
+  /** Answers that began in this minute. */
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+/** One minute of this replica's chat traffic. */
+export class TrafficMinuteDto {
+  /** Start of the minute (ISO 8601). */
+  start: string;
+  requests: RequestOutcomesDto;
+  /** Prompt plus completion tokens of the requests that finished in this minute. */
+  tokens: number;
+  /** Times a request moved on from one deployment to the next. */
+  fallbacks: number;
+  timeToFirstToken: FirstTokenLatencyDto[];
+}
+
+/** Everything the dashboard shows, in one document. */
+export class DashboardDataDto {
+  /** ISO 8601. */
+  generatedAt: string;
+  /** True when GATEWAY_API_KEYS is unset: every route, this one included, is open to anyone who can reach the gateway. */
+  openGateway: boolean;
+  /** GET /models: each deployment's state, limits, the provider's last report, cooldown and circuit. */
+  models: ModelsResponseDto;
+  /** GET /usage: windows against limits per deployment, and per access key. */
+  usage: UsageReportDto;
+  /** The last finished chat requests on this replica, newest first. */
+  recentRequests: RecentRequestDto[];
+  /** This replica's chat traffic per minute over the last 15 minutes, oldest first. */
+  traffic: TrafficMinuteDto[];
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatRequestSummary } from '../telemetry/chat-telemetry.js';
+import { SERIES_MINUTES, TrafficSeries } from './traffic-series.js';
+
+const MINUTE = 60_000;
+const T0 = Date.UTC(2026, 11, 3, 12, 0, 0);
+
+function finished(overrides: Partial<ChatRequestSummary> = {}): ChatRequestSummary {
+  return {
+    requestId: 'r',
+    route: 'chat',
+    client: null,
+    allowedModels: null,
+    requestedModel: null,
+    deployment: { provider: 'groq', model: 'a' },
+    attempts: 1,
+    failedAttempts: [],
+    promptTokens: 3,
+    completionTokens: 2,
+    timeToFirstTokenMs: 100,
+    durationMs: 200,
+    outcome: 'completed',
+    ...overrides,
+    errorCode: null,
+  };
+}
+
+describe('TrafficSeries', () => {
+  it('reports the last 15 minutes oldest first, zeros where nothing happened', () => {
+    const series = new TrafficSeries();
+    const minutes = series.minutes(T0 + 30_000);
+    expect(minutes).toHaveLength(SERIES_MINUTES);
+    expect(minutes.at(-1)!.start).toBe(new Date(T0).toISOString());
+    expect(minutes[0]!.start).toBe(new Date(T0 - 14 * MINUTE).toISOString());
+    expect(minutes.every((minute) => minute.tokens === 0 && minute.fallbacks === 0 && minute.timeToFirstToken.length === 0)).toBe(true);
+  });
+
+  it('counts requests by outcome, tokens and fallbacks in the minute they happened', () => {
+    const series = new TrafficSeries();
+    series.requestFinished(finished(), T0 + 1_000);
+    series.requestFinished(finished({ outcome: 'failed', deployment: null, timeToFirstTokenMs: null, promptTokens: 0, completionTokens: 0 }), T0 + 2_000);
+    series.fellBack(T0 + 2_000);
+    series.requestFinished(finished({ outcome: 'cancelled' }), T0 + MINUTE + 5);
+    const minutes = series.minutes(T0 + MINUTE + 10);
+    const [previous, current] = minutes.slice(-2);
+    expect(previous).toMatchObject({ requests: { completed: 1, failed: 1, rejected: 0, interrupted: 0, cancelled: 0 }, tokens: 5, fallbacks: 1 });
+    expect(current).toMatchObject({ requests: { completed: 0, cancelled: 1 }, tokens: 5, fallbacks: 0 });
+  });
+
+  it('gives p50 and p95 of time to first token per deployment', () => {
+    const series = new TrafficSeries();
+    for (let ms = 1; ms <= 100; ms++) series.requestFinished(finished({ timeToFirstTokenMs: ms }), T0 + ms);
+    series.requestFinished(finished({ deployment: { provider: 'cerebras', model: 'b' }, timeToFirstTokenMs: 40 }), T0);
+    expect(series.minutes(T0).at(-1)!.timeToFirstToken).toEqual([
+      { deployment: 'groq/a', count: 100, p50Ms: 50, p95Ms: 95 },
+      { deployment: 'cerebras/b', count: 1, p50Ms: 40, p95Ms: 40 },
+    ]);
+  });
+
+  it('forgets minutes older than the window', () => {
+    const series = new TrafficSeries();
+    series.requestFinished(finished(), T0);
+    const later = T0 + SERIES_MINUTES * MINUTE;
+    series.requestFinished(finished(), later);
+    const minutes = series.minutes(later);
+    expect(minutes.reduce((sum, minute) => sum + minute.requests.completed, 0)).toBe(1);
+    expect(minutes.at(-1)!.requests.completed).toBe(1);
+  });
+});
