@@ -52,8 +52,23 @@ describe('TrafficSeries', () => {
     for (let ms = 1; ms <= 100; ms++) series.requestFinished(finished({ timeToFirstTokenMs: ms }), T0 + ms);
     series.requestFinished(finished({ deployment: { provider: 'cerebras', model: 'b' }, timeToFirstTokenMs: 40 }), T0);
     expect(series.minutes(T0).at(-1)!.timeToFirstToken).toEqual([
-      { deployment: 'groq/a', count: 100, p50Ms: 50, p95Ms: 95 },
-      { deployment: 'cerebras/b', count: 1, p50Ms: 40, p95Ms: 40 },
+      { deployment: 'groq/a', count: 100, p50Ms: 50, p95Ms: 95, tokensPerSecondP50: expect.any(Number) },
+      { deployment: 'cerebras/b', count: 1, p50Ms: 40, p95Ms: 40, tokensPerSecondP50: expect.any(Number) },
+    ]);
+  });
+
+  it('gives the median pace of whole answers after their first token, per deployment', () => {
+    const series = new TrafficSeries();
+    // 100 tokens streamed in 1, 2 and 4 s after a 100 ms first token: 100, 50 and 25 tokens/s.
+    for (const streamingMs of [1_000, 2_000, 4_000]) series.requestFinished(finished({ completionTokens: 100, timeToFirstTokenMs: 100, durationMs: 100 + streamingMs }), T0);
+    // Not a pace: an interrupted answer, a one-token answer, an answer with no time after its first token.
+    series.requestFinished(finished({ outcome: 'interrupted', completionTokens: 100, timeToFirstTokenMs: 100, durationMs: 110 }), T0);
+    series.requestFinished(finished({ completionTokens: 1, timeToFirstTokenMs: 100, durationMs: 101 }), T0);
+    series.requestFinished(finished({ completionTokens: 50, timeToFirstTokenMs: 100, durationMs: 100 }), T0);
+    series.requestFinished(finished({ deployment: { provider: 'cerebras', model: 'b' }, completionTokens: 1 }), T0);
+    expect(series.minutes(T0).at(-1)!.timeToFirstToken).toEqual([
+      expect.objectContaining({ deployment: 'groq/a', count: 6, tokensPerSecondP50: 50 }),
+      expect.objectContaining({ deployment: 'cerebras/b', count: 1, tokensPerSecondP50: null }),
     ]);
   });
 

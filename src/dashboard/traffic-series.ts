@@ -14,14 +14,14 @@ interface Bucket {
   requests: Record<ChatOutcome, number>;
   tokens: number;
   fallbacks: number;
-  /** Time to first token (ms) per deployment (`provider/model`). */
-  firstToken: Map<string, number[]>;
+  /** Per deployment (`provider/model`): time to first token (ms) and output tokens per second after it. */
+  answers: Map<string, { firstTokenMs: number[]; tokensPerSecond: number[] }>;
 }
 
 /**
  * Per-minute counts of the last SERIES_MINUTES minutes, kept in memory by this replica: requests
- * by outcome, tokens, fallbacks, and time to first token per deployment (p50 and p95 computed
- * when read). Minutes with no traffic are reported as zeros, so a chart's x axis has no gaps.
+ * by outcome, tokens, fallbacks, and per deployment the time to first token (p50 and p95) and
+ * the median pace of its answers after it, computed when read. Minutes with no traffic are reported as zeros, so a chart's x axis has no gaps.
  */
 export class TrafficSeries {
   private readonly buckets: Bucket[] = [];
@@ -32,9 +32,14 @@ export class TrafficSeries {
     bucket.tokens += summary.promptTokens + summary.completionTokens;
     if (summary.deployment && summary.timeToFirstTokenMs !== null) {
       const key = `${summary.deployment.provider}/${summary.deployment.model}`;
-      let samples = bucket.firstToken.get(key);
-      if (!samples) bucket.firstToken.set(key, (samples = []));
-      if (samples.length < MAX_SAMPLES) samples.push(summary.timeToFirstTokenMs);
+      let samples = bucket.answers.get(key);
+      if (!samples) bucket.answers.set(key, (samples = { firstTokenMs: [], tokensPerSecond: [] }));
+      if (samples.firstTokenMs.length < MAX_SAMPLES) samples.firstTokenMs.push(summary.timeToFirstTokenMs);
+      // The pace of a whole answer only: an interrupted one ended early, a one-token one has no pace.
+      const streamingMs = summary.durationMs - summary.timeToFirstTokenMs;
+      if (summary.outcome === 'completed' && summary.completionTokens > 1 && streamingMs > 0 && samples.tokensPerSecond.length < MAX_SAMPLES) {
+        samples.tokensPerSecond.push((summary.completionTokens * 1000) / streamingMs);
+      }
     }
   }
 
@@ -54,9 +59,16 @@ export class TrafficSeries {
         requests: { ...bucket.requests },
         tokens: bucket.tokens,
         fallbacks: bucket.fallbacks,
-        timeToFirstToken: [...bucket.firstToken].map(([deployment, samples]) => {
-          const sorted = [...samples].sort((a, b) => a - b);
-          return { deployment, count: sorted.length, p50Ms: Math.round(rank(sorted, 0.5)), p95Ms: Math.round(rank(sorted, 0.95)) };
+        timeToFirstToken: [...bucket.answers].map(([deployment, samples]) => {
+          const sorted = [...samples.firstTokenMs].sort((a, b) => a - b);
+          const pace = [...samples.tokensPerSecond].sort((a, b) => a - b);
+          return {
+            deployment,
+            count: sorted.length,
+            p50Ms: Math.round(rank(sorted, 0.5)),
+            p95Ms: Math.round(rank(sorted, 0.95)),
+            tokensPerSecondP50: pace.length > 0 ? Math.round(rank(pace, 0.5)) : null,
+          };
         }),
       });
     }
@@ -80,7 +92,7 @@ function minuteOf(time: number): number {
 }
 
 function emptyBucket(start: number): Bucket {
-  return { start, requests: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<ChatOutcome, number>, tokens: 0, fallbacks: 0, firstToken: new Map() };
+  return { start, requests: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<ChatOutcome, number>, tokens: 0, fallbacks: 0, answers: new Map() };
 }
 
 /** Nearest-rank percentile of sorted, non-empty samples. */

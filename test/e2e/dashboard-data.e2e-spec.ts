@@ -61,7 +61,9 @@ describe('GET /dashboard/data', () => {
     expect(minute.requests).toEqual({ completed: 1, rejected: 0, failed: 0, interrupted: 0, cancelled: 0 });
     expect(minute.fallbacks).toBe(1);
     expect(minute.tokens).toBe(9);
-    expect(minute.timeToFirstToken).toEqual([{ deployment: 'cerebras/second', count: 1, p50Ms: expect.any(Number), p95Ms: expect.any(Number) }]);
+    expect(minute.timeToFirstToken).toEqual([
+      { deployment: 'cerebras/second', count: 1, p50Ms: expect.any(Number), p95Ms: expect.any(Number), tokensPerSecondP50: expect.any(Number) },
+    ]);
     expect(data.traffic.slice(0, -1).every((earlier) => earlier.fallbacks === 0 && earlier.requests.completed === 0)).toBe(true);
 
     const groq = data.models.models.find((entry) => entry.key === 'groq/first');

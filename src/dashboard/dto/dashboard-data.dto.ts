@@ -48,6 +48,8 @@ export class FirstTokenLatencyDto {
   count: number;
   p50Ms: number;
   p95Ms: number;
+  /** Median output tokens per second after the first token, over the completed answers of more than one token; null when none. */
+  tokensPerSecondP50: number | null;
 }
 
 /** One minute of this replica's chat traffic. */

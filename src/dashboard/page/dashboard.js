@@ -81,7 +81,10 @@
         .map((entry) => `${entry.resource}/${entry.window}: ${number(entry.remaining)}${entry.limit !== undefined ? ` of ${number(entry.limit)}` : ''} left${entry.resetAt ? `, resets ${time(entry.resetAt)}` : ''}`);
       if (parts.length) card.append(el('p', { class: 'provider-report' }, `${model.provider} reports: ${parts.join('; ')}`));
     }
-    if (latency) card.append(el('p', { class: 'meta' }, `time to first token (last minutes): p50 ${latency.p50} ms, p95 ${latency.p95} ms over ${latency.count} answers`));
+    if (latency) {
+      card.append(el('p', { class: 'meta' }, `time to first token (last minutes): p50 ${latency.p50} ms, p95 ${latency.p95} ms over ${latency.count} answers` +
+        (latency.pace !== null ? `; then ${number(latency.pace)} tokens/s (median)` : '')));
+    }
     return card;
   }
 
@@ -90,10 +93,12 @@
     const byDeployment = new Map();
     for (const minute of traffic.slice(-5)) {
       for (const entry of minute.timeToFirstToken) {
-        const seen = byDeployment.get(entry.deployment) || { count: 0, p50: 0, p95: 0 };
+        const seen = byDeployment.get(entry.deployment) || { count: 0, p50: 0, p95: 0, pace: null };
         seen.p50 = Math.round((seen.p50 * seen.count + entry.p50Ms * entry.count) / (seen.count + entry.count));
         seen.p95 = Math.max(seen.p95, entry.p95Ms);
         seen.count += entry.count;
+        // The latest minute with a pace stands for the recent pace.
+        if (entry.tokensPerSecondP50 !== null) seen.pace = entry.tokensPerSecondP50;
         byDeployment.set(entry.deployment, seen);
       }
     }
