@@ -1,6 +1,7 @@
 // The dashboard in a real browser (headless Chromium) against a gateway whose providers are the
 // simulator: traffic with a fallback, a 429 cooldown and an open circuit, then what a person sees.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAccessKey, hashAccessKey } from '../../src/access/access-key.js';
 import { hello, model, postChat, startGateway, type Gateway } from '../support/gateway-harness.js';
 
+const require = createRequire(import.meta.url);
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MISSING_CHROMIUM = `${CHROMIUM} is missing: the dashboard test needs Debian's Chromium (apt-get install -y chromium; .ci/run installs it)`;
@@ -105,6 +107,20 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
     expect(await view.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
 
+  it('has no accessibility violation axe-core finds (labels, contrast, roles, keyboard), at desktop and phone width', async () => {
+    const view = browserPage();
+    // Evaluated over the DevTools protocol, which the page's CSP does not govern (a script tag would be refused).
+    await view.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    for (const width of [1280, 390]) {
+      await view.setViewportSize({ width, height: 900 });
+      const violations = await view.evaluate(async () => {
+        const { violations } = await (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: Array<{ id: string; nodes: unknown[] }> }> } }).axe.run(document);
+        return violations.map((violation) => `${violation.id} (${violation.nodes.length})`);
+      });
+      expect(violations).toEqual([]);
+    }
+  });
+
   it('runs under the gateway\'s Content-Security-Policy without an error', () => {
     browserPage();
     expect(pageErrors).toEqual([]);
@@ -131,7 +147,7 @@ describe('the dashboard of a gateway with access keys', () => {
     await gateway?.close();
   });
 
-  it('asks for an admin key, refuses another key, then shows the data without the open-gateway warning', async () => {
+  it('asks for an admin key, refuses another key, then shows the data without the open-gateway warning (keyboard only for the second try)', async () => {
     if (!browser) throw new Error(MISSING_CHROMIUM);
     expect((await postChat(gateway, { ...hello, stream: false }, { 'x-api-key': team })).status).toBe(200);
     const view = await browser.newPage({ viewport: { width: 1024, height: 900 } });
@@ -144,7 +160,11 @@ describe('the dashboard of a gateway with access keys', () => {
     await view.getByRole('button', { name: 'Show the dashboard' }).click();
     await expect.poll(() => view.locator('#key-error').textContent()).toContain('"admin": true');
 
-    await view.getByLabel('Admin access key').fill(admin);
+    // With the keyboard alone: the refused key's form has the focus, Tab reaches the button.
+    expect(await view.evaluate(() => document.activeElement?.id)).toBe('admin-key');
+    await view.keyboard.type(admin);
+    await view.keyboard.press('Tab');
+    expect(await view.evaluate(() => document.activeElement?.textContent)).toBe('Show the dashboard');
     await view.keyboard.press('Enter');
     await expect.poll(() => view.locator('#deployments .card').count(), { timeout: 10_000 }).toBe(1);
     expect(await view.locator('#open-warning').isVisible()).toBe(false);
