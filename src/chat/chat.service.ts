@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ClientGoneError, GatewayError, ShuttingDownError, UpstreamFailedError, UpstreamTimeoutError, type AttemptRecord } from '../common/errors/gateway-errors.js';
+import { ClientGoneError, GatewayError, ShuttingDownError, UpstreamFailedError, UpstreamTimeoutError } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
@@ -74,7 +74,6 @@ export class ChatService {
     const promptTokens = estimatePromptTokens(command.messages, command.tools);
     const maxCompletionTokensFor = (deployment: Deployment) => command.maxTokens ?? deployment.defaults.maxCompletionTokens;
     const tokensFor = (deployment: Deployment) => promptTokens + maxCompletionTokensFor(deployment);
-    const attempts: AttemptRecord[] = record.failures;
     const failures: UpstreamError[] = [];
     // Without fallback only the first candidate in the rotation's order is ever considered.
     const first = await this.tracker.reserveFirst(plan, tokensFor, this.autoFallback ? Number.POSITIVE_INFINITY : 1);
@@ -109,7 +108,7 @@ export class ChatService {
         const opened = await this.opener.open(attempt, command, signal);
         record.firstTokenAt = performance.now();
         const droppedParameters = [...(command.droppedParameters ?? []), ...opened.droppedParameters];
-        const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts, droppedParameters };
+        const meta = { requestId, model: deployment.id, provider: deployment.provider, attempts: record.failures, droppedParameters };
         return { meta, deployment, events: this.relay.relay(opened, signal, record) };
       } catch (error) {
         if (error instanceof ClientGoneError || this.lifecycle.interrupted.aborted) {
@@ -121,7 +120,7 @@ export class ChatService {
         this.learning.learn(deployment, failure);
         this.tracker.settle(reservation, 'failed', undefined, failure.kind);
         this.telemetry.emit('upstreamFailed', deployment, failure.kind);
-        attempts.push({ model: deployment.id, provider: deployment.provider, error: failure.kind });
+        record.failures.push({ model: deployment.id, provider: deployment.provider, error: failure.kind });
         failures.push(failure);
         if (!failure.worthFallingBack) break;
         if (this.autoFallback && position < order.length - 1) {
@@ -130,7 +129,7 @@ export class ChatService {
         }
       }
     }
-    throw chooseFinalError(attempts, failures, blocked, this.clock.now(), this.defaultCooldownMs);
+    throw chooseFinalError(record.failures, failures, blocked, this.clock.now(), this.defaultCooldownMs);
   }
 
   /** The whole answer at once (`stream: false`). */

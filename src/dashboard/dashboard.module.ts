@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ModelsModule } from '../models/models.module.js';
-import { UsageModule } from '../usage/usage.module.js';
+import { ClockModule } from '../usage/clock.module.js';
 import { DashboardPage } from './dashboard-page.js';
 import { DashboardPageController } from './dashboard-page.controller.js';
 import { DashboardController } from './dashboard.controller.js';
@@ -15,7 +15,7 @@ export class DashboardModule {
   static forRoot(usageReport: DynamicModule): DynamicModule {
     return {
       module: DashboardModule,
-      imports: [ModelsModule, UsageModule, usageReport],
+      imports: [ModelsModule, ClockModule, usageReport],
       controllers: [DashboardPageController, DashboardController],
       // The page's files are read once, at start-up.
       providers: [DashboardService, { provide: DashboardPage, useFactory: () => new DashboardPage() }],

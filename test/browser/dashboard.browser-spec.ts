@@ -1,18 +1,16 @@
 // The dashboard in a real browser (headless Chromium) against a gateway whose providers are the
 // simulator: traffic with a fallback, a 429 cooldown and an open circuit, then what a person sees.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAccessKey, hashAccessKey } from '../../src/access/access-key.js';
+import { launchChromium, missingChromium } from '../support/chromium.js';
 import { hello, model, postChat, startGateway, type Gateway } from '../support/gateway-harness.js';
 
 const require = createRequire(import.meta.url);
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const MISSING_CHROMIUM = `${CHROMIUM} is missing: the dashboard test needs Debian's Chromium (apt-get install -y chromium; .ci/run installs it)`;
 // DASHBOARD_SCREENSHOTS=docs/images writes the README's screenshots; by default they go to a temporary directory.
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'dashboard-screenshots-'));
 
@@ -33,8 +31,8 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
       ],
       env: { ROTATION_STRATEGY: 'priority', CIRCUIT_BREAKER_MIN_REQUESTS: '3', CIRCUIT_BREAKER_COOLDOWN_MS: '120000', CIRCUIT_BREAKER_MAX_COOLDOWN_MS: '120000' },
     });
-    if (!existsSync(CHROMIUM)) return;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
+    if (!browser) return;
     page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('response', (response) => {
@@ -51,7 +49,7 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
   });
 
   function browserPage(): Page {
-    if (!page) throw new Error(MISSING_CHROMIUM);
+    if (!page) throw missingChromium('the dashboard test');
     return page;
   }
 
@@ -139,7 +137,7 @@ describe('the dashboard of a gateway with access keys', () => {
     const keysFile = join(mkdtempSync(join(tmpdir(), 'dashboard-keys-')), 'keys.json');
     writeFileSync(keysFile, JSON.stringify([{ name: 'ops', sha256: hashAccessKey(admin), admin: true }, { name: 'team-a', sha256: hashAccessKey(team), limits: { requestsPerMinute: 10 } }]));
     gateway = await startGateway({ models: [model('cerebras', 'gpt-oss-120b')], env: { GATEWAY_API_KEYS: keysFile } });
-    if (existsSync(CHROMIUM)) browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -148,7 +146,7 @@ describe('the dashboard of a gateway with access keys', () => {
   });
 
   it('asks for an admin key, refuses another key, then shows the data without the open-gateway warning (keyboard only for the second try)', async () => {
-    if (!browser) throw new Error(MISSING_CHROMIUM);
+    if (!browser) throw missingChromium('the dashboard test');
     expect((await postChat(gateway, { ...hello, stream: false }, { 'x-api-key': team })).status).toBe(200);
     const view = await browser.newPage({ viewport: { width: 1024, height: 900 } });
     await view.goto(`${gateway.url}/dashboard`);

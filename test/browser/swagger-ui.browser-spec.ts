@@ -1,23 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, missingChromium } from '../support/chromium.js';
 import { startGateway, type Gateway } from '../support/gateway-harness.js';
 
-// Debian's Chromium, installed by .ci/run; playwright-core never downloads a browser.
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 // Set SWAGGER_UI_SCREENSHOT=/tmp/swagger-ui.png to see what the browser saw.
 const SCREENSHOT = process.env.SWAGGER_UI_SCREENSHOT;
-const MISSING_CHROMIUM = `${CHROMIUM} is missing: the Swagger UI test needs Debian's Chromium (apt-get install -y chromium; .ci/run installs it)`;
 
 /** The operation block Swagger UI renders for `METHOD /path`. */
 function operation(page: Page, method: string, path: string): Locator {
@@ -36,10 +23,9 @@ describe('Swagger UI at /docs in a real browser (headless Chromium)', () => {
     // The built-in catalog, as a new user has it: its real limits are what a "Try it out" body must
     // fit in (the providers are the simulator).
     gateway = await startGateway();
-    // Without Chromium every test below fails with MISSING_CHROMIUM: never a silent skip.
-    if (!existsSync(CHROMIUM)) return;
-    // A fresh temporary profile per launch (Playwright's default).
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    // Without Chromium every test below fails with missingChromium: never a silent skip.
+    browser = await launchChromium();
+    if (!browser) return;
     docs = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     docs.on('pageerror', (error) => pageErrors.push(error.message));
     await docs.goto(`${gateway.url}/docs`);
@@ -52,7 +38,7 @@ describe('Swagger UI at /docs in a real browser (headless Chromium)', () => {
   });
 
   function page(): Page {
-    if (!docs) throw new Error(MISSING_CHROMIUM);
+    if (!docs) throw missingChromium('the Swagger UI test');
     return docs;
   }
 
