@@ -76,6 +76,9 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
     gateway.sim.setBehaviour('cerebras', 'qwen-3.8-27b', { kind: 'error', status: 500 });
     for (let i = 0; i < 3; i++) expect((await postChat(gateway, { ...hello, model: 'qwen-3.8-27b', stream: false })).status).toBe(502);
     for (let i = 0; i < 4; i++) expect((await postChat(gateway, { ...hello, model: 'cerebras/gpt-oss-120b', stream: false })).status).toBe(200);
+    // A client's text reaches the page (the model it asked for): shown as text, never run as markup.
+    const hostile = '<img src=x onerror="document.body.dataset.owned=1">';
+    expect((await postChat(gateway, { ...hello, model: hostile, stream: false })).status).toBe(404);
 
     // No reload: the page picks the changes up by itself.
     await expect.poll(() => view.locator('.card[data-key="groq/openai/gpt-oss-120b"] .state').getAttribute('data-state'), { timeout: 10_000 }).toBe('cooling');
@@ -86,6 +89,9 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
     expect(await fellBack.count()).toBe(1);
     expect(await fellBack.locator('td').nth(3).textContent()).toBe('cerebras/gpt-oss-120b');
     expect(await view.locator('#requests tbody tr').filter({ hasText: 'failed (upstream_error)' }).count()).toBe(3);
+    await expect.poll(() => view.locator('#requests tbody tr').filter({ hasText: hostile }).count()).toBe(1);
+    expect(await view.locator('#requests img').count()).toBe(0);
+    expect(await view.evaluate(() => document.body.dataset.owned)).toBeUndefined();
 
     // The Cerebras card's minute bar has filled: 5 requests of 30.
     const minuteBar = view.locator('.card[data-key="cerebras/gpt-oss-120b"] .bar[data-window="requests / minute"]');
