@@ -6,22 +6,20 @@ import { ChatTelemetry } from '../telemetry/chat-telemetry.js';
 import { Clock } from '../usage/clock.js';
 import { UsageService } from '../usage/usage.service.js';
 import type { DashboardDataDto } from './dto/dashboard-data.dto.js';
-import { RequestHistory } from './request-history.js';
-import { TrafficSeries } from './traffic-series.js';
+import { ActivityStore } from './activity-store.js';
 
 /**
  * What the dashboard shows: the state of every deployment and its windows (the same reports as
- * GET /models and GET /usage), and what this replica saw happen: the last requests and the
- * traffic of the last minutes, recorded from the chat telemetry.
+ * GET /models and GET /usage), and what happened: the last requests and the traffic of the last
+ * minutes, recorded from the chat telemetry (this replica's, or every replica's with REDIS_URL).
  */
 @Injectable()
 export class DashboardService implements OnModuleInit {
-  private readonly history = new RequestHistory();
-  private readonly traffic = new TrafficSeries();
   private readonly openGateway: boolean;
 
   constructor(
     private readonly telemetry: ChatTelemetry,
+    private readonly activity: ActivityStore,
     private readonly models: ModelsService,
     private readonly usage: UsageService,
     private readonly clock: Clock,
@@ -32,25 +30,22 @@ export class DashboardService implements OnModuleInit {
 
   onModuleInit(): void {
     this.telemetry.subscribe({
-      requestFinished: (summary) => {
-        const now = this.clock.now();
-        this.history.add(summary, now);
-        this.traffic.requestFinished(summary, now);
-      },
-      fellBack: () => this.traffic.fellBack(this.clock.now()),
+      requestFinished: (summary) => this.activity.requestFinished(summary, this.clock.now()),
+      fellBack: () => this.activity.fellBack(this.clock.now()),
     });
   }
 
   async data(): Promise<DashboardDataDto> {
-    const [models, usage] = await Promise.all([this.models.list(), this.usage.report()]);
     const now = this.clock.now();
+    const [models, usage, activity] = await Promise.all([this.models.list(), this.usage.report(), this.activity.read(now)]);
     return {
       generatedAt: new Date(now).toISOString(),
       openGateway: this.openGateway,
       models,
       usage,
-      recentRequests: this.history.list(),
-      traffic: this.traffic.minutes(now),
+      activityScope: activity.scope,
+      recentRequests: activity.recentRequests,
+      traffic: activity.traffic,
     };
   }
 }

@@ -16,21 +16,7 @@ export class RequestHistory {
   constructor(private readonly capacity = RECENT_REQUESTS) {}
 
   add(summary: ChatRequestSummary, finishedAt: number): void {
-    const entry: RecentRequestDto = {
-      finishedAt: new Date(finishedAt).toISOString(),
-      requestId: summary.requestId,
-      route: summary.route,
-      client: summary.client,
-      requestedModel: summary.requestedModel,
-      deployment: summary.deployment ? `${summary.deployment.provider}/${summary.deployment.model}` : null,
-      failedAttempts: summary.failedAttempts.map(({ provider, model, error }) => ({ deployment: `${provider}/${model}`, reason: error })),
-      timeToFirstTokenMs: summary.timeToFirstTokenMs === null ? null : Math.round(summary.timeToFirstTokenMs),
-      durationMs: Math.round(summary.durationMs),
-      promptTokens: summary.promptTokens,
-      completionTokens: summary.completionTokens,
-      outcome: summary.outcome,
-      errorCode: summary.errorCode,
-    };
+    const entry = recentRequest(summary, finishedAt);
     // A ring: the oldest entry is overwritten once the list is full.
     this.entries[this.next] = entry;
     this.next = (this.next + 1) % this.capacity;
@@ -42,4 +28,23 @@ export class RequestHistory {
     const ordered = full ? [...this.entries.slice(this.next), ...this.entries.slice(0, this.next)] : [...this.entries];
     return ordered.reverse();
   }
+}
+
+/** A finished request as the dashboard lists it. */
+export function recentRequest(summary: ChatRequestSummary, finishedAt: number): RecentRequestDto {
+  return {
+    finishedAt: new Date(finishedAt).toISOString(),
+    requestId: summary.requestId,
+    route: summary.route,
+    client: summary.client,
+    requestedModel: summary.requestedModel,
+    deployment: summary.deployment ? `${summary.deployment.provider}/${summary.deployment.model}` : null,
+    failedAttempts: summary.failedAttempts.map(({ provider, model, error }) => ({ deployment: `${provider}/${model}`, reason: error })),
+    timeToFirstTokenMs: summary.timeToFirstTokenMs === null ? null : Math.round(summary.timeToFirstTokenMs),
+    durationMs: Math.round(summary.durationMs),
+    promptTokens: summary.promptTokens,
+    completionTokens: summary.completionTokens,
+    outcome: summary.outcome,
+    errorCode: summary.errorCode,
+  };
 }

@@ -47,6 +47,17 @@ describe('TrafficSeries', () => {
     expect(current).toMatchObject({ requests: { completed: 0, cancelled: 1 }, tokens: 5, fallbacks: 0 });
   });
 
+  it('reads the current minute afresh each time, an ended one as it was when it ended', () => {
+    const series = new TrafficSeries();
+    series.requestFinished(finished(), T0 + 1_000);
+    expect(series.minutes(T0 + 2_000).at(-1)!.requests.completed).toBe(1);
+    series.requestFinished(finished(), T0 + 3_000);
+    expect(series.minutes(T0 + 4_000).at(-1)!.requests.completed).toBe(2);
+    const ended = series.minutes(T0 + MINUTE + 1).at(-2)!;
+    expect(ended.requests.completed).toBe(2);
+    expect(series.minutes(T0 + MINUTE + 2).at(-2)).toBe(ended);
+  });
+
   it('gives p50 and p95 of time to first token per deployment', () => {
     const series = new TrafficSeries();
     for (let ms = 1; ms <= 100; ms++) series.requestFinished(finished({ timeToFirstTokenMs: ms }), T0 + ms);

@@ -5,11 +5,19 @@ import type { TrafficMinuteDto } from './dto/dashboard-data.dto.js';
 export const SERIES_MINUTES = 15;
 /** Time-to-first-token samples kept per deployment and minute (beyond it, the minute's first ones stand). */
 const MAX_SAMPLES = 1_000;
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
 
-const OUTCOMES: readonly ChatOutcome[] = ['completed', 'rejected', 'failed', 'interrupted', 'cancelled'];
+export const OUTCOMES: readonly ChatOutcome[] = ['completed', 'rejected', 'failed', 'interrupted', 'cancelled'];
 
-interface Bucket {
+/** One answer's timings: time to first token (ms), and output tokens per second after it when it completed. */
+export interface AnswerSample {
+  deployment: string;
+  firstTokenMs: number;
+  tokensPerSecond: number | null;
+}
+
+/** One minute's counts and timings. */
+export interface TrafficBucket {
   start: number;
   requests: Record<ChatOutcome, number>;
   tokens: number;
@@ -21,26 +29,19 @@ interface Bucket {
 /**
  * Per-minute counts of the last SERIES_MINUTES minutes, kept in memory by this replica: requests
  * by outcome, tokens, fallbacks, and per deployment the time to first token (p50 and p95) and
- * the median pace of its answers after it, computed when read. Minutes with no traffic are reported as zeros, so a chart's x axis has no gaps.
+ * the median pace of its answers after it. Minutes with no traffic are reported as zeros, so a
+ * chart's x axis has no gaps. A minute's figures are computed once it has ended, not on every read.
  */
 export class TrafficSeries {
-  private readonly buckets: Bucket[] = [];
+  private readonly buckets: TrafficBucket[] = [];
+  private readonly closed = new ClosedMinutes();
 
   requestFinished(summary: ChatRequestSummary, now: number): void {
     const bucket = this.bucketAt(now);
     bucket.requests[summary.outcome] += 1;
     bucket.tokens += summary.promptTokens + summary.completionTokens;
-    if (summary.deployment && summary.timeToFirstTokenMs !== null) {
-      const key = `${summary.deployment.provider}/${summary.deployment.model}`;
-      let samples = bucket.answers.get(key);
-      if (!samples) bucket.answers.set(key, (samples = { firstTokenMs: [], tokensPerSecond: [] }));
-      if (samples.firstTokenMs.length < MAX_SAMPLES) samples.firstTokenMs.push(summary.timeToFirstTokenMs);
-      // The pace of a whole answer only: an interrupted one ended early, a one-token one has no pace.
-      const streamingMs = summary.durationMs - summary.timeToFirstTokenMs;
-      if (summary.outcome === 'completed' && summary.completionTokens > 1 && streamingMs > 0 && samples.tokensPerSecond.length < MAX_SAMPLES) {
-        samples.tokensPerSecond.push((summary.completionTokens * 1000) / streamingMs);
-      }
-    }
+    const sample = answerSample(summary);
+    if (sample) addSample(bucket, sample);
   }
 
   fellBack(now: number): void {
@@ -49,50 +50,97 @@ export class TrafficSeries {
 
   /** The last SERIES_MINUTES minutes, oldest first, the current (partial) minute last. */
   minutes(now: number): TrafficMinuteDto[] {
-    const current = minuteOf(now);
     const byStart = new Map(this.buckets.map((bucket) => [bucket.start, bucket]));
-    const minutes: TrafficMinuteDto[] = [];
-    for (let start = current - (SERIES_MINUTES - 1) * MINUTE_MS; start <= current; start += MINUTE_MS) {
-      const bucket = byStart.get(start) ?? emptyBucket(start);
-      minutes.push({
-        start: new Date(start).toISOString(),
-        requests: { ...bucket.requests },
-        tokens: bucket.tokens,
-        fallbacks: bucket.fallbacks,
-        timeToFirstToken: [...bucket.answers].map(([deployment, samples]) => {
-          const sorted = [...samples.firstTokenMs].sort((a, b) => a - b);
-          const pace = [...samples.tokensPerSecond].sort((a, b) => a - b);
-          return {
-            deployment,
-            count: sorted.length,
-            p50Ms: Math.round(rank(sorted, 0.5)),
-            p95Ms: Math.round(rank(sorted, 0.95)),
-            tokensPerSecondP50: pace.length > 0 ? Math.round(rank(pace, 0.5)) : null,
-          };
-        }),
-      });
-    }
-    return minutes;
+    return seriesStarts(now).map((start) => this.closed.view(start, now, () => minuteView(byStart.get(start) ?? emptyBucket(start))));
   }
 
-  private bucketAt(now: number): Bucket {
+  private bucketAt(now: number): TrafficBucket {
     const start = minuteOf(now);
     const last = this.buckets.at(-1);
     if (last?.start === start) return last;
     const bucket = emptyBucket(start);
     this.buckets.push(bucket);
-    const oldest = start - (SERIES_MINUTES - 1) * MINUTE_MS;
+    const oldest = seriesStarts(now)[0]!;
     while (this.buckets[0]!.start < oldest) this.buckets.shift();
     return bucket;
   }
 }
 
-function minuteOf(time: number): number {
+/**
+ * The figures of minutes that have ended, computed once. `graceMs`: how long after its end a
+ * minute may still change (another replica's late record).
+ */
+export class ClosedMinutes {
+  private readonly views = new Map<number, TrafficMinuteDto>();
+
+  constructor(private readonly graceMs = 0) {}
+
+  view(start: number, now: number, compute: () => TrafficMinuteDto): TrafficMinuteDto {
+    const cached = this.views.get(start);
+    if (cached) return cached;
+    const view = compute();
+    if (start + MINUTE_MS + this.graceMs <= now) {
+      this.views.set(start, view);
+      const oldest = seriesStarts(now)[0]!;
+      for (const kept of this.views.keys()) if (kept < oldest) this.views.delete(kept);
+    }
+    return view;
+  }
+}
+
+/** The starts of the SERIES_MINUTES minutes up to `now`'s, oldest first. */
+export function seriesStarts(now: number): number[] {
+  const current = minuteOf(now);
+  return Array.from({ length: SERIES_MINUTES }, (_, index) => current - (SERIES_MINUTES - 1 - index) * MINUTE_MS);
+}
+
+export function minuteOf(time: number): number {
   return time - (time % MINUTE_MS);
 }
 
-function emptyBucket(start: number): Bucket {
+/** The timings a finished request contributes: none without an answer from a deployment. */
+export function answerSample(summary: ChatRequestSummary): AnswerSample | null {
+  if (!summary.deployment || summary.timeToFirstTokenMs === null) return null;
+  // The pace of a whole answer only: an interrupted one ended early, a one-token one has no pace.
+  const streamingMs = summary.durationMs - summary.timeToFirstTokenMs;
+  const paced = summary.outcome === 'completed' && summary.completionTokens > 1 && streamingMs > 0;
+  return {
+    deployment: `${summary.deployment.provider}/${summary.deployment.model}`,
+    firstTokenMs: summary.timeToFirstTokenMs,
+    tokensPerSecond: paced ? (summary.completionTokens * 1000) / streamingMs : null,
+  };
+}
+
+export function addSample(bucket: TrafficBucket, sample: AnswerSample): void {
+  let samples = bucket.answers.get(sample.deployment);
+  if (!samples) bucket.answers.set(sample.deployment, (samples = { firstTokenMs: [], tokensPerSecond: [] }));
+  if (samples.firstTokenMs.length < MAX_SAMPLES) samples.firstTokenMs.push(sample.firstTokenMs);
+  if (sample.tokensPerSecond !== null && samples.tokensPerSecond.length < MAX_SAMPLES) samples.tokensPerSecond.push(sample.tokensPerSecond);
+}
+
+export function emptyBucket(start: number): TrafficBucket {
   return { start, requests: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<ChatOutcome, number>, tokens: 0, fallbacks: 0, answers: new Map() };
+}
+
+/** A minute as the dashboard reports it. */
+export function minuteView(bucket: TrafficBucket): TrafficMinuteDto {
+  return {
+    start: new Date(bucket.start).toISOString(),
+    requests: { ...bucket.requests },
+    tokens: bucket.tokens,
+    fallbacks: bucket.fallbacks,
+    timeToFirstToken: [...bucket.answers].map(([deployment, samples]) => {
+      const sorted = [...samples.firstTokenMs].sort((a, b) => a - b);
+      const pace = [...samples.tokensPerSecond].sort((a, b) => a - b);
+      return {
+        deployment,
+        count: sorted.length,
+        p50Ms: Math.round(rank(sorted, 0.5)),
+        p95Ms: Math.round(rank(sorted, 0.95)),
+        tokensPerSecondP50: pace.length > 0 ? Math.round(rank(pace, 0.5)) : null,
+      };
+    }),
+  };
 }
 
 /** Nearest-rank percentile of sorted, non-empty samples. */

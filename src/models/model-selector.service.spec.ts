@@ -7,6 +7,7 @@ import type { ProviderAdapter } from '../providers/provider-adapter.js';
 import { ModelSelector } from './model-selector.service.js';
 import type { CandidatePlan } from '../usage/limit-store.js';
 import { RotationStrategy } from './strategies/rotation-strategy.js';
+import { RandomStrategy } from './strategies/random.strategy.js';
 import { RoundRobinStrategy } from './strategies/round-robin.strategy.js';
 
 /** Keeps the order it is given, so a test sees resolution, not rotation. */
@@ -16,6 +17,10 @@ class CatalogOrder extends RotationStrategy {
   order(candidates: readonly Deployment[]): Deployment[] {
     return [...candidates];
   }
+
+  preview(candidates: readonly Deployment[]): Deployment[] {
+    return this.order(candidates);
+  }
 }
 
 class Reversed extends RotationStrategy {
@@ -23,6 +28,10 @@ class Reversed extends RotationStrategy {
 
   order(candidates: readonly Deployment[]): Deployment[] {
     return [...candidates].reverse();
+  }
+
+  preview(candidates: readonly Deployment[]): Deployment[] {
+    return this.order(candidates);
   }
 }
 
@@ -99,6 +108,24 @@ describe('ModelSelector', () => {
     expect(keys(plan)).toEqual(['cerebras/llama-3.3-70b', 'groq/llama-3.3-70b']);
     expect(plan.shared.ordering).toBe('round-robin');
     expect(plan.shared.candidates.map((d) => d.key)).toEqual(['groq/llama-3.3-70b', 'cerebras/llama-3.3-70b']);
+  });
+
+  it('previews the next plan without moving the rotation, over the servable deployments given', () => {
+    const { selector, catalog } = setup(CATALOG, undefined, new RoundRobinStrategy());
+    const group = catalog.deployments.filter((d) => d.model === 'llama-3.3-70b');
+    expect(keys(selector.preview(group)!)).toEqual(['groq/llama-3.3-70b', 'cerebras/llama-3.3-70b']);
+    expect(keys(selector.preview(group)!)).toEqual(['groq/llama-3.3-70b', 'cerebras/llama-3.3-70b']);
+    expect(keys(selector.candidates('llama-3.3-70b'))).toEqual(['groq/llama-3.3-70b', 'cerebras/llama-3.3-70b']);
+    const next = selector.preview(group)!;
+    expect(keys(next)).toEqual(['cerebras/llama-3.3-70b', 'groq/llama-3.3-70b']);
+    expect(next.shared).toEqual({ candidates: group, ordering: 'round-robin' });
+  });
+
+  it('previews nothing under a strategy that draws its order, or when no deployment is servable', () => {
+    const { selector, catalog } = setup(CATALOG, undefined, new RandomStrategy());
+    expect(selector.preview(catalog.deployments)).toBeNull();
+    const noKeys = setup(CATALOG, [fakeAdapter('groq', false), fakeAdapter('cerebras', false)]);
+    expect(noKeys.selector.preview(noKeys.catalog.deployments)).toBeNull();
   });
 
   it('leaves out the deployments of a provider without a key', () => {

@@ -31,7 +31,21 @@ export class ModelSelector {
     if (matching.length === 0) throw unsupported(model, required, permitted);
     const servable = matching.filter((deployment) => this.catalog.servability(deployment).available);
     if (servable.length === 0) throw this.noneAvailable(matching);
-    const ordered = this.strategy.order(servable);
+    return this.plan(servable, this.strategy.order(servable));
+  }
+
+  /**
+   * The plan the next request for these deployments would get (an access key's models, no
+   * required capability), moving no rotation; null when the strategy draws its order at random
+   * or none of them can serve.
+   */
+  preview(deployments: readonly Deployment[]): CandidatePlan | null {
+    const servable = deployments.filter((deployment) => this.catalog.servability(deployment).available);
+    const ordered = servable.length > 0 ? this.strategy.preview(servable) : null;
+    return ordered ? this.plan(servable, ordered) : null;
+  }
+
+  private plan(servable: Deployment[], ordered: Deployment[]): CandidatePlan {
     const ordering = this.strategy.sharedOrdering;
     return { ordered, shared: { candidates: ordering === 'given' ? ordered : servable, ordering } };
   }

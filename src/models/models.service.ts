@@ -1,16 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Environment } from '../config/environment.js';
+import type { Deployment } from '../config/model-catalog.js';
 import { UsageTracker } from '../usage/usage-tracker.service.js';
 import type { GatewayStatusDto, ModelGroupDto, ModelsResponseDto, ModelViewDto } from './dto/model-view.dto.js';
 import { allows } from './allowed-models.js';
 import { ModelCatalogService } from './model-catalog.service.js';
+import { ModelSelector } from './model-selector.service.js';
 
 /** Builds the reports of GET / and GET /models. */
 @Injectable()
 export class ModelsService {
   constructor(
     private readonly catalog: ModelCatalogService,
+    private readonly selector: ModelSelector,
     private readonly tracker: UsageTracker,
     private readonly config: ConfigService<Environment, true>,
   ) {}
@@ -63,15 +66,24 @@ export class ModelsService {
       };
     }));
     const available = new Set(models.filter((view) => view.available).map((view) => view.key));
-    const groups = [...this.catalog.groups].flatMap(([model, deployments]): ModelGroupDto[] => {
-      const keys = deployments.filter((deployment) => allows(allowed, deployment)).map((deployment) => deployment.key);
-      return keys.length === 0 ? [] : [{ model, deployments: keys, available: keys.some((key) => available.has(key)) }];
-    });
+    const groups = await Promise.all([...this.catalog.groups].flatMap(([model, deployments]): Array<Promise<ModelGroupDto>> => {
+      const permitted = deployments.filter((deployment) => allows(allowed, deployment));
+      if (permitted.length === 0) return [];
+      const keys = permitted.map((deployment) => deployment.key);
+      return [this.nextPick(permitted).then((nextPick) => ({ model, deployments: keys, available: keys.some((key) => available.has(key)), nextPick }))];
+    }));
     return {
       strategy: this.config.get('ROTATION_STRATEGY', { infer: true }),
       autoFallback: this.config.get('AUTO_FALLBACK', { infer: true }),
       models,
       groups,
     };
+  }
+
+  /** Where the next request for these deployments would go first, as the rotation and the limits stand. */
+  private async nextPick(deployments: readonly Deployment[]): Promise<string | null> {
+    const plan = this.selector.preview(deployments);
+    const picked = plan ? await this.tracker.nextPick(plan) : null;
+    return picked?.key ?? null;
   }
 }

@@ -6,6 +6,7 @@ import { LIMIT_FIELDS, WINDOW_NAMES, type WindowName } from '../usage/usage-wind
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import {
   COOL_DOWN_SCRIPT,
+  NEXT_PICK_SCRIPT,
   RECLAIM_SCRIPT,
   RESERVE_FIRST_SCRIPT,
   SETTLE_SCRIPT,
@@ -80,6 +81,7 @@ export class ReservationInDoubtError extends Error {
 
 type DeploymentCommands = (Redis | Cluster) & {
   gatewayReserveFirst(...args: Array<string | number>): Promise<[number, number[], Array<string | number>]>;
+  gatewayNextPick(...args: Array<string | number>): Promise<number>;
   gatewaySettle(...args: Array<string | number>): Promise<number>;
   gatewayWithdraw(...args: Array<string | number>): Promise<number>;
   gatewayCoolDown(key: string, until: number, now: number, reason: string): Promise<number>;
@@ -102,6 +104,7 @@ export class DeploymentLimiter {
   ) {
     // The number of keys depends on the number of candidates: passed first on each call.
     redis.defineCommand('gatewayReserveFirst', { lua: RESERVE_FIRST_SCRIPT });
+    redis.defineCommand('gatewayNextPick', { lua: NEXT_PICK_SCRIPT });
     redis.defineCommand('gatewaySettle', { numberOfKeys: 9, lua: SETTLE_SCRIPT });
     redis.defineCommand('gatewayWithdraw', { lua: WITHDRAW_SCRIPT });
     redis.defineCommand('gatewayCoolDown', { numberOfKeys: 1, lua: COOL_DOWN_SCRIPT });
@@ -124,6 +127,39 @@ export class DeploymentLimiter {
    * room, in one atomic step and one round trip.
    */
   async reserveFirst(candidates: SharedCandidate[], ordering: CandidateOrdering, considered: number, now: number): Promise<FirstAdmission> {
+    const { keys, args, pending } = this.candidateInput(candidates, ordering, considered, now);
+    let reply: Awaited<ReturnType<DeploymentCommands['gatewayReserveFirst']>>;
+    try {
+      reply = await this.redis.gatewayReserveFirst(keys.length, ...keys, ...args);
+    } catch (error) {
+      // A timeout here does not mean Redis did not run the script: take back whatever it reserved.
+      // Sent on the same connection, this runs after the script if the script runs at all. When
+      // the connection is gone this fails too: the caller gets `pending` to withdraw later.
+      this.withdraw(pending).catch(() => undefined);
+      throw new ReservationInDoubtError(pending, error);
+    }
+    const [admitted, order, flatRefusals] = reply;
+    const refusals: SharedRefusal[] = [];
+    for (let i = 0; i < flatRefusals.length; i += 3) {
+      const retryAt = Number(flatRefusals[i + 1]);
+      refusals.push({ candidate: Number(flatRefusals[i]) - 1, retryAt: retryAt === -1 ? Number.POSITIVE_INFINITY : retryAt, reason: String(flatRefusals[i + 2]) });
+    }
+    return {
+      order: order.map((candidate) => Number(candidate) - 1),
+      admitted: admitted > 0 ? { candidate: admitted - 1, reservation: pending[admitted - 1]! } : null,
+      refusals,
+    };
+  }
+
+  /** The index of the candidate `reserveFirst` would reserve now, null when none has room; reads only. */
+  async nextPick(candidates: SharedCandidate[], ordering: CandidateOrdering, now: number): Promise<number | null> {
+    const { keys, args } = this.candidateInput(candidates, ordering, candidates.length, now);
+    const picked = await this.redis.gatewayNextPick(keys.length, ...keys, ...args);
+    return picked > 0 ? picked - 1 : null;
+  }
+
+  /** The keys and arguments of RESERVE_FIRST_SCRIPT and NEXT_PICK_SCRIPT, and the reservations they would make. */
+  private candidateInput(candidates: SharedCandidate[], ordering: CandidateOrdering, considered: number, now: number) {
     const keys: string[] = [this.keys.rotation(candidates.map((candidate) => candidate.deployment.key)), this.keys.replicaInflightKeys(this.replica.id)];
     const args: Array<string | number> = [now, ordering, considered, now + this.options.leaseMs, this.keys.ttlMs];
     const limit = (value: number | undefined) => (value === undefined ? -1 : value);
@@ -147,27 +183,7 @@ export class DeploymentLimiter {
       );
       pending.push({ deploymentKey: deployment.key, tokens, member, windowKeys: windows.map((window) => window.key) });
     }
-    let reply: Awaited<ReturnType<DeploymentCommands['gatewayReserveFirst']>>;
-    try {
-      reply = await this.redis.gatewayReserveFirst(keys.length, ...keys, ...args);
-    } catch (error) {
-      // A timeout here does not mean Redis did not run the script: take back whatever it reserved.
-      // Sent on the same connection, this runs after the script if the script runs at all. When
-      // the connection is gone this fails too: the caller gets `pending` to withdraw later.
-      this.withdraw(pending).catch(() => undefined);
-      throw new ReservationInDoubtError(pending, error);
-    }
-    const [admitted, order, flatRefusals] = reply;
-    const refusals: SharedRefusal[] = [];
-    for (let i = 0; i < flatRefusals.length; i += 3) {
-      const retryAt = Number(flatRefusals[i + 1]);
-      refusals.push({ candidate: Number(flatRefusals[i]) - 1, retryAt: retryAt === -1 ? Number.POSITIVE_INFINITY : retryAt, reason: String(flatRefusals[i + 2]) });
-    }
-    return {
-      order: order.map((candidate) => Number(candidate) - 1),
-      admitted: admitted > 0 ? { candidate: admitted - 1, reservation: pending[admitted - 1]! } : null,
-      refusals,
-    };
+    return { keys, args, pending };
   }
 
   /**

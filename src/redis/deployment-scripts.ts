@@ -35,21 +35,17 @@ end
 `;
 
 /**
- * Checks one deployment and, when every window, its cooldown and its limits leave room, reserves
- * a place in it. `k` is the index of its first key (minute, hour, day window; cooldown; totals;
- * inflight), `a` of its first argument (tokens; request limits minute, hour, day, -1 = none;
- * token limits, same; window ends, same; in-flight member).
- * Returns nil when admitted, or the retry time (-1 = never) and the reason.
+ * `refusal` checks one deployment, writing nothing; `try_reserve` checks it and, when every window,
+ * its cooldown and its limits leave room, reserves a place in it. `k` is the index of its first
+ * key (minute, hour, day window; cooldown; totals; inflight), `a` of its first argument (tokens;
+ * request limits minute, hour, day, -1 = none; token limits, same; window ends, same; in-flight
+ * member). Both return nil when there is room, or the retry time (-1 = never) and the reason.
  */
 const TRY_RESERVE = `${PRUNE_EXPIRED}
 local names = {'minute', 'hour', 'day'}
-local function try_reserve(k, a, now, lease, ttl, replica)
-  prune(KEYS[k + 5], now)
+local function refusal(k, a, now)
   local cooldown = redis.call('HMGET', KEYS[k + 3], 'until', 'reason')
-  if tonumber(cooldown[1] or '0') > now then
-    redis.call('HINCRBY', KEYS[k + 4], 'limited', 1)
-    return tonumber(cooldown[1]), cooldown[2] or 'cooling down'
-  end
+  if tonumber(cooldown[1] or '0') > now then return tonumber(cooldown[1]), cooldown[2] or 'cooling down' end
   local tokens = tonumber(ARGV[a])
   local retryAt, reason = nil, nil
   -- The latest time any full window frees up; -1 (never) wins over any time.
@@ -69,10 +65,16 @@ local function try_reserve(k, a, now, lease, ttl, replica)
       block(ends, 'tokens per ' .. names[i] .. ' limit reached')
     end
   end
+  return retryAt, reason
+end
+local function try_reserve(k, a, now, lease, ttl, replica)
+  prune(KEYS[k + 5], now)
+  local retryAt, reason = refusal(k, a, now)
   if retryAt ~= nil then
     redis.call('HINCRBY', KEYS[k + 4], 'limited', 1)
     return retryAt, reason
   end
+  local tokens = tonumber(ARGV[a])
   for i = 1, 3 do
     redis.call('HINCRBY', KEYS[k + i - 1], 'r', 1)
     redis.call('HINCRBY', KEYS[k + i - 1], 't', tokens)
@@ -98,6 +100,33 @@ local function utilisation(k, a)
   if requestLimit > 0 then load = math.max(load, requests / requestLimit) end
   if tokenLimit > 0 then load = math.max(load, committed / tokenLimit) end
   return load
+end
+
+-- The candidates in the order to try them (1-based). With advance, a round-robin request moves the
+-- cursor of its candidate set, shared by every replica; a preview only reads it.
+local function candidate_order(ordering, count, keyAt, argAt, advance, ttl)
+  local order = {}
+  if ordering == 'round-robin' then
+    local start
+    if advance then
+      start = (redis.call('INCR', KEYS[1]) - 1) % count
+      redis.call('PEXPIRE', KEYS[1], ttl)
+    else
+      start = tonumber(redis.call('GET', KEYS[1]) or '0') % count
+    end
+    for i = 0, count - 1 do order[#order + 1] = (start + i) % count + 1 end
+    return order
+  end
+  for c = 1, count do order[c] = c end
+  if ordering == 'least-used' then
+    local load = {}
+    for c = 1, count do load[c] = utilisation(keyAt(c), argAt(c)) end
+    table.sort(order, function(x, y)
+      if load[x] ~= load[y] then return load[x] < load[y] end
+      return x < y
+    end)
+  end
+  return order
 end
 `;
 
@@ -127,23 +156,7 @@ local count = (#KEYS - 2) / ${KEYS_PER_CANDIDATE}
 local keyAt = function(c) return 3 + (c - 1) * ${KEYS_PER_CANDIDATE} end
 local argAt = function(c) return 7 + (c - 1) * ${ARGS_PER_CANDIDATE} end
 
-local order = {}
-if ordering == 'round-robin' then
-  -- One cursor per candidate set, shared by every replica.
-  local start = (redis.call('INCR', KEYS[1]) - 1) % count
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  for i = 0, count - 1 do order[#order + 1] = (start + i) % count + 1 end
-else
-  for c = 1, count do order[c] = c end
-  if ordering == 'least-used' then
-    local load = {}
-    for c = 1, count do load[c] = utilisation(keyAt(c), argAt(c)) end
-    table.sort(order, function(x, y)
-      if load[x] ~= load[y] then return load[x] < load[y] end
-      return x < y
-    end)
-  end
-end
+local order = candidate_order(ordering, count, keyAt, argAt, true, ttl)
 
 local refusals = {}
 for position = 1, math.min(considered, count) do
@@ -157,6 +170,21 @@ for position = 1, math.min(considered, count) do
   end
 end
 return {0, order, refusals}
+`;
+
+/**
+ * The candidate RESERVE_FIRST_SCRIPT would reserve now, writing nothing (the round-robin cursor
+ * is read, not moved). Same KEYS and ARGV. Returns the 1-based candidate, 0 = none has room.
+ */
+export const NEXT_PICK_SCRIPT = `${TRY_RESERVE}
+local now, ordering = tonumber(ARGV[1]), ARGV[2]
+local count = (#KEYS - 2) / ${KEYS_PER_CANDIDATE}
+local keyAt = function(c) return 3 + (c - 1) * ${KEYS_PER_CANDIDATE} end
+local argAt = function(c) return 7 + (c - 1) * ${ARGS_PER_CANDIDATE} end
+for _, c in ipairs(candidate_order(ordering, count, keyAt, argAt, false, 0)) do
+  if ARGV[argAt(c) - 1] == '1' and refusal(keyAt(c), argAt(c), now) == nil then return c end
+end
+return 0
 `;
 
 /**

@@ -5,6 +5,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { ConfigService } from '@nestjs/config';
 import type { Cluster, Redis } from 'ioredis';
 import type { Environment, RedisFailureMode } from '../config/environment.js';
+import { ActivityLog, type ActivityLogOptions } from './activity-log.js';
 import { ClientLimiter } from './client-limiter.js';
 import { DeploymentLimiter } from './deployment-limiter.js';
 import { RedisKeys } from './redis-keys.js';
@@ -39,6 +40,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   readonly deployments: DeploymentLimiter | null;
   /** The access keys' own limits every replica shares; null without REDIS_URL. */
   readonly clients: ClientLimiter | null;
+  private readonly keys: RedisKeys | null;
   private readonly deadline: DeadlineOptions;
   private outage = false;
   /** While the connection is being made: one wait for it shared by every request. */
@@ -57,6 +59,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       this.client = null;
       this.deployments = null;
       this.clients = null;
+      this.keys = null;
       return;
     }
     this.client = connectRedis(parseRedisUrl(url), {
@@ -78,7 +81,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       void this.reclaim();
     });
     const prefix = config.get('REDIS_KEY_PREFIX', { infer: true });
-    this.clients = new ClientLimiter(this.client, new RedisKeys(prefix));
+    this.keys = new RedisKeys(prefix);
+    this.clients = new ClientLimiter(this.client, this.keys);
     this.deployments = new DeploymentLimiter(this.client, {
       prefix,
       // A request in flight longer than this is presumed lost with its replica (one that never
@@ -89,6 +93,11 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
         incarnation: randomUUID(),
       },
     });
+  }
+
+  /** The dashboard's record of recent traffic, shared by every replica; null without REDIS_URL. */
+  activityLog(options: ActivityLogOptions): ActivityLog | null {
+    return this.client ? new ActivityLog(this.client, this.keys!, options) : null;
   }
 
   /** Gives the first connection a moment; a Redis that is down does not stop the gateway starting. */

@@ -60,6 +60,21 @@ export class RedisKeys {
     return `${this.tag}:replica:${replicaId}:inflight-keys`;
   }
 
+  /** The dashboard's list of the last finished requests, newest first. */
+  recentRequests(): string {
+    return `${this.tag}:dashboard:requests`;
+  }
+
+  /** The dashboard's counts of one minute (starting at `start`, epoch ms): requests by outcome, tokens, fallbacks. */
+  trafficMinute(start: number): string {
+    return `${this.tag}:dashboard:minute:${start}`;
+  }
+
+  /** The dashboard's answer timings of one minute: time to first token and pace, per deployment. */
+  trafficSamples(start: number): string {
+    return `${this.tag}:dashboard:samples:${start}`;
+  }
+
   /** The owner under which an access key's counts live. */
   client(name: string): string {
     return `client:${name}`;

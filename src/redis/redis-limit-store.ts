@@ -96,6 +96,15 @@ export class RedisLimitStore extends LimitStore implements AvailabilitySignal {
     return { order, admitted: { position: admittedPosition, reservation }, refusals };
   }
 
+  /** The first candidate this replica's own limits and the shared windows leave room for, in the shared rotation's order. */
+  async nextPick(plan: CandidatePlan, gate: AdmissionGate): Promise<Deployment | null> {
+    const { candidates, ordering } = plan.shared;
+    const entries = candidates.map((deployment): SharedCandidate => ({ deployment, tokens: 1, eligible: this.local.refusal(deployment, 1, gate) === null }));
+    if (!entries.some((entry) => entry.eligible)) return null;
+    const picked = await this.read(() => this.limiter.nextPick(entries, ordering, this.clock.now()));
+    return picked === null ? null : candidates[picked]!;
+  }
+
   /** Admits on this replica's own limits, then in the windows every replica shares. */
   async reserve(deployment: Deployment, tokens: number, gate: AdmissionGate): Promise<ReserveResult> {
     const local = this.local.tryReserve(deployment, tokens, gate);

@@ -79,6 +79,10 @@ export class InMemoryLimitStore extends LimitStore implements OwnLimits {
     return Promise.resolve({ order: ordered, admitted: null, refusals });
   }
 
+  nextPick(plan: CandidatePlan, gate: AdmissionGate): Promise<Deployment | null> {
+    return Promise.resolve(plan.ordered.find((deployment) => this.refusal(deployment, 1, gate) === null) ?? null);
+  }
+
   reserve(deployment: Deployment, tokens: number, gate: AdmissionGate): Promise<ReserveResult> {
     return Promise.resolve(this.tryReserve(deployment, tokens, gate));
   }

@@ -165,6 +165,13 @@ export abstract class LimitStore {
     gate: AdmissionGate,
   ): Promise<FirstReservation>;
 
+  /**
+   * The deployment `reserveFirst` would reserve now for a one-token request with these candidates
+   * (`plan.ordered` is the strategy's preview), moving no rotation and reserving nothing; null
+   * when none has room. What the dashboard shows as a model's next pick.
+   */
+  abstract nextPick(plan: CandidatePlan, gate: AdmissionGate): Promise<Deployment | null>;
+
   /** Admits a request to `deployment` if the gate and every limit leave room, and reserves it. */
   abstract reserve(deployment: Deployment, tokens: number, gate: AdmissionGate): Promise<ReserveResult>;
 

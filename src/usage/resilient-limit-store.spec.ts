@@ -58,6 +58,11 @@ class FakeRemoteStore extends LimitStore implements AvailabilitySignal {
     return this.local.reserveFirst(...args);
   }
 
+  nextPick(...args: Parameters<LimitStore['nextPick']>): Promise<Deployment | null> {
+    this.reach();
+    return this.local.nextPick(...args);
+  }
+
   reserve(target: Deployment, tokens: number, gate: AdmissionGate): Promise<ReserveResult> {
     if (this.down && this.grantBeforeFailing) {
       this.calls += 1;

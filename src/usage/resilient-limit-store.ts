@@ -55,6 +55,10 @@ export class ResilientLimitStore extends LimitStore {
     }
   }
 
+  nextPick(plan: CandidatePlan, gate: AdmissionGate): Promise<Deployment | null> {
+    return this.read(() => this.remote.nextPick(plan, gate), () => this.local.nextPick(plan, gate));
+  }
+
   async reserve(deployment: Deployment, tokens: number, gate: AdmissionGate): Promise<ReserveResult> {
     try {
       return await this.remote.reserve(deployment, tokens, gate);

@@ -347,6 +347,27 @@ describe('UsageTracker', () => {
     });
   });
 
+  describe('nextPick (no REDIS_URL)', () => {
+    const first = buildDeployment('groq', 'first', { limits: { requestsPerMinute: 1, requestsPerDay: 10, tokensPerMinute: 1_000, tokensPerDay: 10_000 } });
+    const second = buildDeployment('cerebras', 'second', { limits: { requestsPerMinute: 1, requestsPerDay: 10, tokensPerMinute: 1_000, tokensPerDay: 10_000 } });
+    const plan = (ordered: Deployment[]) => ({ ordered, shared: { candidates: ordered, ordering: 'given' as const } });
+
+    it('names the first candidate in the order with room, reserving and counting nothing', async () => {
+      expect(await tracker.nextPick(plan([first, second]))).toBe(first);
+      expect(await tracker.nextPick(plan([first, second]))).toBe(first);
+      expect(tracker.counters('groq/first')).toMatchObject({ requests: 0, limited: 0, inFlight: 0 });
+      expect(tracker.windows('groq/first').minute.requests).toBe(0);
+    });
+
+    it('passes over a candidate at its limit or cooling down, and names none when no candidate has room', async () => {
+      admitted(tracker.tryReserve(first, 1));
+      expect(await tracker.nextPick(plan([first, second]))).toBe(second);
+      tracker.coolDown('cerebras/second', 30_000);
+      expect(await tracker.nextPick(plan([first, second]))).toBeNull();
+      expect(tracker.counters('cerebras/second').limited).toBe(0);
+    });
+  });
+
   describe('availability', () => {
     it('remembers why a deployment was marked unavailable', () => {
       expect(tracker.unavailableReason('groq/m')).toBeNull();
@@ -370,6 +391,12 @@ describe('UsageTracker', () => {
 
     beforeEach(() => {
       tracker = new UsageTracker(clock, settings);
+    });
+
+    it('passes over a deployment whose circuit is open when naming the next pick', async () => {
+      const [broken, healthy] = [deployment(), buildDeployment('cerebras', 'other')];
+      for (let i = 0; i < 3; i++) failOnce(broken);
+      expect(await tracker.nextPick({ ordered: [broken, healthy], shared: { candidates: [broken, healthy], ordering: 'given' } })).toBe(healthy);
     });
 
     it('refuses every request while the circuit is open, naming the circuit, without counting it as limited', () => {

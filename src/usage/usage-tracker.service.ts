@@ -57,6 +57,15 @@ export class UsageTracker {
   }
 
   /**
+   * The deployment a request with these candidates would go to first now (one with room, in the
+   * strategy's previewed order), changing nothing; with REDIS_URL, as the replicas' shared
+   * rotation and windows stand.
+   */
+  nextPick(plan: CandidatePlan): Promise<Deployment | null> {
+    return this.store.nextPick(plan, this.health);
+  }
+
+  /**
    * Admits a request like `tryReserve`, and with REDIS_URL also in the windows every replica
    * shares (one atomic step in Redis). While Redis cannot be reached, REDIS_FAILURE_MODE decides:
    * `open` admits on this replica's own limits, `closed` refuses with SharedLimitsUnavailableError.

@@ -65,6 +65,7 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
     expect(await view.locator('#open-warning').isVisible()).toBe(true);
     expect(await view.locator('#key-form').isVisible()).toBe(false);
     expect(await view.locator('#groups li[data-model="gpt-oss-120b"]').textContent()).toContain('groq/openai/gpt-oss-120b, cerebras/gpt-oss-120b');
+    expect(await view.locator('#groups li[data-model="gpt-oss-120b"] .next').textContent()).toBe('Next: groq/openai/gpt-oss-120b');
   });
 
   it('shows a fallback, a 429 cooldown and an open circuit as they happen, and draws the charts', async () => {
@@ -84,6 +85,9 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
     await expect.poll(() => view.locator('.card[data-key="groq/openai/gpt-oss-120b"] .state').getAttribute('data-state'), { timeout: 10_000 }).toBe('cooling');
     await expect.poll(() => view.locator('.card[data-key="cerebras/qwen-3.8-27b"] .state').getAttribute('data-state')).toBe('open');
     expect(await view.locator('.card[data-key="cerebras/gpt-oss-120b"] .state').getAttribute('data-state')).toBe('available');
+    // The rotation's next pick moves past the deployment cooling down; the model whose one circuit is open has none.
+    expect(await view.locator('#groups li[data-model="gpt-oss-120b"] .next').textContent()).toBe('Next: cerebras/gpt-oss-120b');
+    expect(await view.locator('#groups li[data-model="qwen-3.8-27b"] .next').textContent()).toBe('Next: none has room now');
 
     const fellBack = view.locator('#requests tbody tr').filter({ hasText: 'groq/openai/gpt-oss-120b: rate_limited' });
     expect(await fellBack.count()).toBe(1);

@@ -143,3 +143,32 @@ describe('without a model (ROTATION_STRATEGY)', () => {
     expect(gw.sim.requests).toHaveLength(6);
   });
 });
+
+describe("GET /models: each model's next pick", () => {
+  const nextPicks = async (gw: Gateway) => {
+    const body = (await (await fetch(`${gw.url}/models`)).json()) as { groups: Array<{ model: string; nextPick: string | null }> };
+    return Object.fromEntries(body.groups.map((group) => [group.model, group.nextPick]));
+  };
+
+  it('round-robin: names the deployment that answers the next request, and reading it moves nothing', async () => {
+    const gw = await start({ models: catalog });
+    for (let i = 0; i < 4; i++) {
+      const named = (await nextPicks(gw)).gpt;
+      expect((await nextPicks(gw)).gpt).toBe(named);
+      expect(await answeredBy(gw, { ...hello, model: 'gpt' })).toBe(named);
+    }
+    expect(sent(gw)).toEqual(['groq/gpt', 'cerebras/gpt', 'groq/gpt', 'cerebras/gpt']);
+  });
+
+  it('priority: passes over a deployment at its limit; random: names none, the order being drawn per request', async () => {
+    const limited = [model('groq', 'gpt', { priority: 1, limits: { requestsPerMinute: 1, requestsPerDay: 100, tokensPerMinute: 100_000, tokensPerDay: 1_000_000 } }), model('cerebras', 'gpt', { priority: 2 })];
+    const gw = await start({ models: limited, env: { ROTATION_STRATEGY: 'priority' } });
+    expect((await nextPicks(gw)).gpt).toBe('groq/gpt');
+    expect(await answeredBy(gw, { ...hello, model: 'gpt' })).toBe('groq/gpt');
+    expect((await nextPicks(gw)).gpt).toBe('cerebras/gpt');
+
+    const random = await start({ models: catalog, env: { ROTATION_STRATEGY: 'random' } });
+    expect((await nextPicks(random)).gpt).toBeNull();
+  });
+});
+

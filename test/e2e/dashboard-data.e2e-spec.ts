@@ -39,6 +39,8 @@ describe('GET /dashboard/data', () => {
       return current;
     });
     expect(data.openGateway).toBe(true);
+    // Without REDIS_URL, what this replica saw.
+    expect(data.activityScope).toBe('replica');
     expect(data.models.strategy).toBe('priority');
     expect(data.recentRequests[0]).toMatchObject({
       route: 'chat',
@@ -122,13 +124,8 @@ describe('GET /dashboard/data', () => {
     const operation = document.paths['/dashboard/data']?.get;
     expect(operation?.responses['200']?.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/DashboardDataDto');
     expect(operation?.responses['403']).toBeDefined();
-    expect(Object.keys(document.components.schemas.DashboardDataDto!.properties!)).toEqual([
-      'generatedAt',
-      'openGateway',
-      'models',
-      'usage',
-      'recentRequests',
-      'traffic',
-    ]);
+    expect(Object.keys(document.components.schemas.DashboardDataDto!.properties!).sort()).toEqual(
+      ['activityScope', 'generatedAt', 'models', 'openGateway', 'recentRequests', 'traffic', 'usage'],
+    );
   });
 });

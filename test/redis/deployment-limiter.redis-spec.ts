@@ -291,6 +291,27 @@ describe('DeploymentLimiter.reserveFirst: the order every replica shares', () =>
     expect((await limiter.reserveFirst(candidates(three), 'round-robin', 3, now)).admitted!.candidate).toBe(1);
   });
 
+  it("nextPick names the candidate the next reserveFirst reserves, on any replica, moving no cursor and reserving nothing", async () => {
+    const [a, b] = [replica(), replica()];
+    expect(await b.nextPick(candidates(three), 'round-robin', now)).toBe(0);
+    expect(await b.nextPick(candidates(three), 'round-robin', now)).toBe(0);
+    expect((await a.reserveFirst(candidates(three), 'round-robin', 3, now)).admitted!.candidate).toBe(0);
+    expect(await b.nextPick(candidates(three), 'round-robin', now)).toBe(1);
+    expect((await b.reserveFirst(candidates(three), 'round-robin', 3, now)).admitted!.candidate).toBe(1);
+    expect((await a.windows(three[2]!.key, now)).minute.requests).toBe(0);
+  });
+
+  it('nextPick passes over a full, cooling or ineligible candidate, and names none when none has room', async () => {
+    const limiter = replica();
+    const full = [deployment('groq', 'a', { limits: { ...NONE, requestsPerMinute: 1 } }), ...three.slice(1)];
+    await limiter.reserve(full[0]!, 10, now);
+    expect(await limiter.nextPick(candidates(full), 'given', now)).toBe(1);
+    await limiter.coolDown(full[1]!.key, now + 30_000, now, 'rate limited');
+    expect(await limiter.nextPick(candidates(full), 'given', now)).toBe(2);
+    expect(await limiter.nextPick(candidates(full, [true, true, false]), 'given', now)).toBeNull();
+    expect(await limiter.totals(full[0]!.key)).toMatchObject({ limited: 0 });
+  });
+
   it('reserves the next in the order when the first is full, reporting why the first was skipped', async () => {
     const limiter = replica();
     const full = [deployment('groq', 'a', { limits: { ...NONE, requestsPerMinute: 1 } }), ...three.slice(1)];

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } fr
 import { generateAccessKey, hashAccessKey } from '../../src/access/access-key.js';
 import type { ModelLimits } from '../../src/config/model-limits.dto.js';
 import { ProviderSimulator } from '../support/simulator/provider-simulator.js';
-import { eventually, getUsage, modelView, untilFreshMinute, usageOf } from '../support/gateway-client.js';
+import { eventually, getModels, getUsage, modelView, untilFreshMinute, usageOf } from '../support/gateway-client.js';
 import { hello, model, postChat } from '../support/gateway-harness.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { RedisServer } from './redis-server.js';
@@ -211,6 +211,26 @@ describe('rotation and what /models reports, shared by replicas', TEST_TIMEOUT, 
     expect(served).toEqual(['groq/a', 'groq/b', 'cerebras/c', 'groq/a', 'groq/b', 'cerebras/c']);
   });
 
+  it("GET /models on every replica names a model's next pick from the shared rotation, and moves past a deployment cooling down", async () => {
+    const grouped = three.map((entry) => ({ ...entry, model: 'shared' }));
+    const [a, b] = await replicas(2, { models: grouped, env: { ROTATION_STRATEGY: 'round-robin' } });
+    const nextPick = async (gateway: GatewayProcess) => (await getModels(gateway)).groups.find((group) => group.model === 'shared')!.nextPick;
+    expect(await nextPick(b!)).toBe('groq/a');
+    expect(await answeredBy(await chat(a!, { ...hello, model: 'shared' }))).toBe('groq/a');
+    // Asking moves nothing: B still names the deployment its next request goes to.
+    expect(await nextPick(b!)).toBe('groq/b');
+    expect(await nextPick(a!)).toBe('groq/b');
+    expect(await answeredBy(await chat(b!, { ...hello, model: 'shared' }))).toBe('groq/b');
+
+    expect(await nextPick(b!)).toBe('cerebras/c');
+    sim.setBehaviour('cerebras', 'c', { kind: 'error', status: 429, headers: { 'retry-after': '30' } });
+    expect(await answeredBy(await chat(a!, { ...hello, model: 'shared' }))).toBe('groq/a');
+    expect(await answeredBy(await chat(b!, { ...hello, model: 'shared' }))).toBe('groq/a');
+    expect(await answeredBy(await chat(a!, { ...hello, model: 'shared' }))).toBe('groq/b');
+    // The rotation is at cerebras/c again, which cools down after its 429 (learned by replica A).
+    await eventually(async () => expect(await nextPick(b!)).toBe('groq/a'));
+  });
+
   it('least-used: ranks by the counts of every replica, not its own', async () => {
     const [a, b] = await replicas(2, { models: three.slice(0, 2), env: { ROTATION_STRATEGY: 'least-used' } });
     await untilFreshMinute();
@@ -238,6 +258,57 @@ describe('rotation and what /models reports, shared by replicas', TEST_TIMEOUT, 
       const until = Date.parse((await modelView(b!, 'groq/first')).cooldownUntil ?? '');
       expect(until - Date.now()).toBeGreaterThan(20_000);
     });
+  });
+});
+
+describe("the dashboard's requests and charts, shared by replicas", TEST_TIMEOUT, () => {
+  interface DashboardData {
+    activityScope: string;
+    recentRequests: Array<{ requestId: string; deployment: string | null; failedAttempts: Array<{ deployment: string; reason: string }> }>;
+    traffic: Array<{ requests: { completed: number }; fallbacks: number; timeToFirstToken: Array<{ deployment: string; count: number }> }>;
+  }
+  const dashboard = async (gateway: GatewayProcess) => {
+    const response = await fetch(`${gateway.url}/dashboard/data`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as DashboardData;
+  };
+  const sum = (data: DashboardData, pick: (minute: DashboardData['traffic'][number]) => number) => data.traffic.reduce((total, minute) => total + pick(minute), 0);
+
+  it('shows on every replica the requests, fallbacks and timings of all of them; skips what in Redis does not parse; shows its own while Redis is gone', async () => {
+    const models = [model('groq', 'first', { model: 'shared', priority: 1, limits: GENEROUS }), model('cerebras', 'second', { model: 'shared', priority: 2, limits: GENEROUS })];
+    const [a, b] = await replicas(2, { models, env: { ROTATION_STRATEGY: 'priority' } });
+    for (let i = 0; i < 3; i++) expect((await chat(a!, { ...hello, model: 'shared' })).status).toBe(200);
+    sim.setBehaviour('groq', 'first', { kind: 'error', status: 500 });
+    expect((await chat(b!, { ...hello, model: 'shared' })).status).toBe(200);
+    // Garbage under the list's key (another program, a corrupted write) is passed over, not served.
+    const client = redis.client();
+    try {
+      const list = `{replicas-${process.pid}-${prefixes}}:dashboard:requests`;
+      expect(await client.llen(list)).toBe(4);
+      await client.lpush(list, 'not json', JSON.stringify({ requestId: 7 }));
+    } finally {
+      client.disconnect();
+    }
+
+    for (const gateway of [a!, b!]) {
+      const data = await eventually(async () => {
+        const read = await dashboard(gateway);
+        expect(read.recentRequests).toHaveLength(4);
+        return read;
+      });
+      expect(data.activityScope).toBe('shared');
+      expect(data.recentRequests[0]).toMatchObject({ deployment: 'cerebras/second', failedAttempts: [{ deployment: 'groq/first', reason: 'server_error' }] });
+      expect(sum(data, (minute) => minute.requests.completed)).toBe(4);
+      expect(sum(data, (minute) => minute.fallbacks)).toBe(1);
+      const answered = data.traffic.flatMap((minute) => minute.timeToFirstToken);
+      expect(answered.filter((entry) => entry.deployment === 'groq/first').reduce((total, entry) => total + entry.count, 0)).toBe(3);
+    }
+
+    await redis.kill();
+    const own = await dashboard(b!);
+    expect(own.activityScope).toBe('replica');
+    expect(own.recentRequests).toHaveLength(1);
+    expect(sum(own, (minute) => minute.fallbacks)).toBe(1);
   });
 });
 

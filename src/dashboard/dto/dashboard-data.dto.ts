@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { ModelsResponseDto } from '../../models/dto/model-view.dto.js';
 import { UsageReportDto } from '../../usage/dto/usage-report.dto.js';
 
@@ -52,7 +53,7 @@ export class FirstTokenLatencyDto {
   tokensPerSecondP50: number | null;
 }
 
-/** One minute of this replica's chat traffic. */
+/** One minute of chat traffic. */
 export class TrafficMinuteDto {
   /** Start of the minute (ISO 8601). */
   start: string;
@@ -74,8 +75,14 @@ export class DashboardDataDto {
   models: ModelsResponseDto;
   /** GET /usage: windows against limits per deployment, and per access key. */
   usage: UsageReportDto;
-  /** The last finished chat requests on this replica, newest first. */
+  /**
+   * Whose requests and traffic follow: `shared`, every replica's (REDIS_URL); `replica`, this
+   * replica's own (no REDIS_URL, or Redis unreachable just now).
+   */
+  @ApiProperty({ enum: ['replica', 'shared'] })
+  activityScope: 'replica' | 'shared';
+  /** The last 100 finished chat requests, newest first. */
   recentRequests: RecentRequestDto[];
-  /** This replica's chat traffic per minute over the last 15 minutes, oldest first. */
+  /** Chat traffic per minute over the last 15 minutes, oldest first, the current minute last. */
   traffic: TrafficMinuteDto[];
 }

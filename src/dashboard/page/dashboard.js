@@ -111,7 +111,14 @@
     $('deployments').replaceChildren(...data.models.models.map((model) => deploymentCard(model, usageByKey.get(model.key), latency.get(model.key))));
     $('strategy').textContent = `Rotation: ${data.models.strategy}${data.models.autoFallback ? ', with fallback' : ', no fallback'}.`;
     $('groups').replaceChildren(...data.models.groups.map((group) =>
-      el('li', { 'data-model': group.model }, el('strong', {}, group.model), ` (${group.available ? 'can serve' : 'cannot serve now'}): ${group.deployments.join(', ')}`)));
+      el('li', { 'data-model': group.model }, el('strong', {}, group.model), ` (${group.available ? 'can serve' : 'cannot serve now'}): ${group.deployments.join(', ')}. `,
+        el('span', { class: 'next', 'data-next': group.nextPick || '' }, `Next: ${nextPick(group, data.models.strategy)}`))));
+  }
+
+  /** Where the model's next request goes first, as the rotation and the limits stand. */
+  function nextPick(group, strategy) {
+    if (group.nextPick) return group.nextPick;
+    return strategy === 'random' ? 'drawn at random per request' : 'none has room now';
   }
 
   function renderRequests(data) {
@@ -176,6 +183,8 @@
     $('key-form').hidden = true;
     $('content').hidden = false;
     renderDeployments(data);
+    // Every replica's traffic with REDIS_URL; this replica's alone otherwise (or while Redis is unreachable).
+    for (const scope of document.querySelectorAll('[data-scope]')) scope.textContent = data.activityScope === 'shared' ? '(all replicas)' : '(this replica)';
     renderRequests(data);
     renderCharts(data);
     $('status').textContent = `Updated ${time(data.generatedAt)} · ${data.models.models.filter((model) => model.available).length} of ${data.models.models.length} deployments can serve`;

@@ -84,6 +84,13 @@ export class ModelGroupDto {
   deployments: string[];
   /** At least one deployment can take a request now. */
   available: boolean;
+  /**
+   * The deployment (`provider/id`) the next request for this model goes to first, as the rotation
+   * strategy, the limits, cooldowns and circuits stand now; null when none has room, or under the
+   * `random` strategy (any deployment with room, drawn per request).
+   */
+  @ApiProperty({ type: String, nullable: true, example: 'groq/openai/gpt-oss-120b' })
+  nextPick: string | null;
 }
 
 export class ModelsResponseDto {

@@ -28,4 +28,10 @@ describe('LeastUsedStrategy', () => {
     load.a = 0.8;
     expect(ids(strategy.order(candidates))).toEqual(['b', 'a']);
   });
+
+  it('previews the order order() gives, from the same utilisation', () => {
+    const load: Record<string, number> = { a: 0.7, b: 0.2 };
+    const strategy = new LeastUsedStrategy((d) => load[d.id]);
+    expect(ids(strategy.preview(['a', 'b'].map(deployment)))).toEqual(['b', 'a']);
+  });
 });

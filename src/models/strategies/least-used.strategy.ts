@@ -19,4 +19,9 @@ export class LeastUsedStrategy extends RotationStrategy {
       .sort((a, b) => a.load - b.load || a.index - b.index)
       .map(({ deployment }) => deployment);
   }
+
+  /** The same order: it depends only on state `order()` does not change. */
+  preview(candidates: readonly Deployment[]): Deployment[] {
+    return this.order(candidates);
+  }
 }

@@ -34,4 +34,9 @@ describe('PriorityStrategy', () => {
     expect(ids(strategy.order(candidates))).toEqual(['b', 'a']);
     expect(ids(strategy.order(candidates))).toEqual(['b', 'a']);
   });
+
+  it('previews the order order() gives', () => {
+    const strategy = new PriorityStrategy();
+    expect(ids(strategy.preview([deployment('a', 2), deployment('b', 1)]))).toEqual(['b', 'a']);
+  });
 });

@@ -11,4 +11,9 @@ export class PriorityStrategy extends RotationStrategy {
       .sort((a, b) => a.deployment.priority - b.deployment.priority || a.index - b.index)
       .map(({ deployment }) => deployment);
   }
+
+  /** The same order: it depends only on state `order()` does not change. */
+  preview(candidates: readonly Deployment[]): Deployment[] {
+    return this.order(candidates);
+  }
 }

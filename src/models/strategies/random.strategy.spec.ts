@@ -42,4 +42,8 @@ describe('RandomStrategy', () => {
     new RandomStrategy(sequence(0)).order(input);
     expect(ids(input)).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
+
+  it('has no next order to preview: each is drawn when asked for', () => {
+    expect(new RandomStrategy(sequence(0)).preview()).toBeNull();
+  });
 });

@@ -17,4 +17,8 @@ export class RandomStrategy extends RotationStrategy {
     }
     return shuffled;
   }
+
+  preview(): null {
+    return null;
+  }
 }

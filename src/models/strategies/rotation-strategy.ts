@@ -14,4 +14,9 @@ export abstract class RotationStrategy {
    */
   readonly sharedOrdering: CandidateOrdering = 'given';
   abstract order(candidates: readonly Deployment[]): Deployment[];
+  /**
+   * The order the next `order()` call would give, moving nothing (a round-robin cursor stays
+   * where it is); null when that order is drawn at random. What the dashboard shows as the next pick.
+   */
+  abstract preview(candidates: readonly Deployment[]): Deployment[] | null;
 }

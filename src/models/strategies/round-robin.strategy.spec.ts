@@ -42,6 +42,15 @@ describe('RoundRobinStrategy', () => {
     }
   });
 
+  it('previews the next order without moving the rotation', () => {
+    const strategy = new RoundRobinStrategy();
+    expect(keys(strategy.preview([a, b, c]))).toEqual(['groq/a', 'cerebras/b', 'groq/c']);
+    expect(keys(strategy.preview([a, b, c]))).toEqual(['groq/a', 'cerebras/b', 'groq/c']);
+    strategy.order([a, b, c]);
+    expect(keys(strategy.preview([a, b, c]))).toEqual(['cerebras/b', 'groq/c', 'groq/a']);
+    expect(keys(strategy.order([a, b, c]))).toEqual(['cerebras/b', 'groq/c', 'groq/a']);
+  });
+
   it('returns nothing for no candidates', () => {
     expect(new RoundRobinStrategy().order([])).toEqual([]);
   });

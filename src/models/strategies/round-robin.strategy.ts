@@ -10,9 +10,21 @@ export class RoundRobinStrategy extends RotationStrategy {
 
   order(candidates: readonly Deployment[]): Deployment[] {
     if (candidates.length === 0) return [];
-    const setKey = candidates.map((candidate) => candidate.key).join('|');
+    const setKey = setKeyOf(candidates);
     const cursor = this.cursors.get(setKey) ?? 0;
     this.cursors.set(setKey, (cursor + 1) % candidates.length);
-    return [...candidates.slice(cursor), ...candidates.slice(0, cursor)];
+    return rotate(candidates, cursor);
   }
+
+  preview(candidates: readonly Deployment[]): Deployment[] {
+    return rotate(candidates, this.cursors.get(setKeyOf(candidates)) ?? 0);
+  }
+}
+
+function setKeyOf(candidates: readonly Deployment[]): string {
+  return candidates.map((candidate) => candidate.key).join('|');
+}
+
+function rotate(candidates: readonly Deployment[], start: number): Deployment[] {
+  return [...candidates.slice(start), ...candidates.slice(0, start)];
 }

@@ -83,7 +83,9 @@ for (const mode of MODES) {
         await expectModelState(gw, `${fallback}/second`, fallback, { type: 'none' }, sentAt, answeredAt);
         expect((await modelView(gw, `${provider}/first`)).rateLimit !== null).toBe(fault.headersSeen);
         const deployments = [`${provider}/first`, `${fallback}/second`];
-        expect((await getModels(gw)).groups).toEqual([{ model: PUBLIC_MODEL, deployments, available: true }]);
+        // The next request goes to the first again unless the fault took it out (a cooldown, or unavailable).
+        const nextPick = fault.effect.type === 'none' ? `${provider}/first` : `${fallback}/second`;
+        expect((await getModels(gw)).groups).toEqual([{ model: PUBLIC_MODEL, deployments, available: true, nextPick }]);
       });
     }
 

@@ -68,7 +68,8 @@ for (const mode of MODES) {
         await expectModelState(gw, `${provider}/solo`, provider, fault.effect, sentAt, answeredAt);
         expect((await modelView(gw, `${provider}/solo`)).rateLimit !== null).toBe(fault.headersSeen);
         const groups = (await getModels(gw)).groups;
-        expect(groups).toEqual([{ model: PUBLIC_MODEL, deployments: [`${provider}/solo`], available: fault.effect.type === 'none' }]);
+        const servable = fault.effect.type === 'none';
+        expect(groups).toEqual([{ model: PUBLIC_MODEL, deployments: [`${provider}/solo`], available: servable, nextPick: servable ? `${provider}/solo` : null }]);
       });
     }
 

@@ -208,6 +208,8 @@ describe('one model served by two providers', () => {
       model: 'gpt-oss-120b',
       deployments: ['groq/openai/gpt-oss-120b', 'cerebras/gpt-oss-120b'],
       available: true,
+      // Round-robin over two, after two requests: Groq's turn again.
+      nextPick: 'groq/openai/gpt-oss-120b',
     });
     expect(models.models.filter((view) => view.model === 'gpt-oss-120b').map((view) => view.key)).toEqual([
       'groq/openai/gpt-oss-120b',
