@@ -1,7 +1,7 @@
 import type { ChatRequestSummary } from '../telemetry/chat-telemetry.js';
-import type { RecentRequestDto, TrafficMinuteDto } from './dto/dashboard-data.dto.js';
+import type { FirstTokenLatencyDto, RecentRequestDto, TrafficMinuteDto } from './dto/dashboard-data.dto.js';
 import { RequestHistory } from './request-history.js';
-import { TrafficSeries } from './traffic-series.js';
+import { recentAnswers, TrafficSeries, type TrafficMinute } from './traffic-series.js';
 
 /** Whose traffic a read shows: this replica's, or every replica's (through Redis). */
 export type ActivityScope = 'replica' | 'shared';
@@ -11,6 +11,12 @@ export interface ActivityView {
   scope: ActivityScope;
   recentRequests: RecentRequestDto[];
   traffic: TrafficMinuteDto[];
+  recentAnswers: FirstTokenLatencyDto[];
+}
+
+/** A read's traffic: the minutes' figures, and each deployment's over the last minutes' answers. */
+export function trafficView(minutes: readonly TrafficMinute[]): Pick<ActivityView, 'traffic' | 'recentAnswers'> {
+  return { traffic: minutes.map((minute) => minute.view), recentAnswers: recentAnswers(minutes) };
 }
 
 /** Where the dashboard keeps the last finished requests and the per-minute traffic. */
@@ -35,6 +41,6 @@ export class InMemoryActivityStore extends ActivityStore {
   }
 
   read(now: number): Promise<ActivityView> {
-    return Promise.resolve({ scope: 'replica', recentRequests: this.history.list(), traffic: this.traffic.minutes(now) });
+    return Promise.resolve({ scope: 'replica', recentRequests: this.history.list(), ...trafficView(this.traffic.minutes(now)) });
   }
 }

@@ -46,6 +46,7 @@ export class DashboardService implements OnModuleInit {
       activityScope: activity.scope,
       recentRequests: activity.recentRequests,
       traffic: activity.traffic,
+      recentAnswers: activity.recentAnswers,
     };
   }
 }

@@ -1,10 +1,10 @@
 import type { ActivityLog } from '../redis/activity-log.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { ChatOutcome, ChatRequestSummary } from '../telemetry/chat-telemetry.js';
-import { ActivityStore, type ActivityView, type InMemoryActivityStore } from './activity-store.js';
-import type { RecentRequestDto, TrafficMinuteDto } from './dto/dashboard-data.dto.js';
+import { ActivityStore, trafficView, type ActivityView, type InMemoryActivityStore } from './activity-store.js';
+import type { RecentRequestDto } from './dto/dashboard-data.dto.js';
 import { recentRequest } from './request-history.js';
-import { addSample, answerSample, ClosedMinutes, emptyBucket, minuteOf, minuteView, OUTCOMES, seriesStarts, type AnswerSample } from './traffic-series.js';
+import { addSample, answerSample, ClosedMinutes, emptyBucket, minuteOf, OUTCOMES, seriesStarts, type AnswerSample, type TrafficMinute } from './traffic-series.js';
 
 /** How long after its end a minute may still get another replica's record (clock skew, a slow write). */
 const LATE_RECORD_GRACE_MS = 5_000;
@@ -45,27 +45,28 @@ export class SharedActivityStore extends ActivityStore {
   }
 
   async read(now: number): Promise<ActivityView> {
-    const shared = await this.connection.attempt(() => Promise.all([this.log.recentRequests(), this.traffic(now)]));
+    const shared = await this.connection.attempt(() => Promise.all([this.log.recentRequests(), this.minutes(now)]));
     if (!shared) return this.local.read(now);
-    const [entries, traffic] = shared;
-    return { scope: 'shared', recentRequests: entries.map(parseEntry).filter((entry): entry is RecentRequestDto => entry !== null), traffic };
+    const [entries, minutes] = shared;
+    return { scope: 'shared', recentRequests: entries.map(parseEntry).filter((entry): entry is RecentRequestDto => entry !== null), ...trafficView(minutes) };
   }
 
-  private traffic(now: number): Promise<TrafficMinuteDto[]> {
+  /** Only minutes not yet ended (with the grace) are read from Redis. */
+  private minutes(now: number): Promise<TrafficMinute[]> {
     return Promise.all(
       seriesStarts(now).map(async (start) => {
+        const closed = this.closed.get(start);
+        if (closed) return closed;
         const minute = await this.log.minute(start);
-        return this.closed.view(start, now, () => {
-          const bucket = emptyBucket(start);
-          for (const outcome of OUTCOMES) bucket.requests[outcome] = count(minute.counts[outcome]);
-          bucket.tokens = count(minute.counts.tokens);
-          bucket.fallbacks = count(minute.counts.fallbacks);
-          for (const raw of minute.samples) {
-            const sample = parseSample(raw);
-            if (sample) addSample(bucket, sample);
-          }
-          return minuteView(bucket);
-        });
+        const bucket = emptyBucket(start);
+        for (const outcome of OUTCOMES) bucket.requests[outcome] = count(minute.counts[outcome]);
+        bucket.tokens = count(minute.counts.tokens);
+        bucket.fallbacks = count(minute.counts.fallbacks);
+        for (const raw of minute.samples) {
+          const sample = parseSample(raw);
+          if (sample) addSample(bucket, sample);
+        }
+        return this.closed.keep(bucket, now);
       }),
     );
   }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequestSummary } from '../telemetry/chat-telemetry.js';
-import { SERIES_MINUTES, TrafficSeries } from './traffic-series.js';
+import { recentAnswers, SERIES_MINUTES, TrafficSeries } from './traffic-series.js';
+
+/** The minutes' figures as the dashboard reports them. */
+const minutesOf = (series: TrafficSeries, now: number) => series.minutes(now).map((minute) => minute.view);
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 11, 3, 12, 0, 0);
@@ -28,7 +31,7 @@ function finished(overrides: Partial<ChatRequestSummary> = {}): ChatRequestSumma
 describe('TrafficSeries', () => {
   it('reports the last 15 minutes oldest first, zeros where nothing happened', () => {
     const series = new TrafficSeries();
-    const minutes = series.minutes(T0 + 30_000);
+    const minutes = minutesOf(series, T0 + 30_000);
     expect(minutes).toHaveLength(SERIES_MINUTES);
     expect(minutes.at(-1)!.start).toBe(new Date(T0).toISOString());
     expect(minutes[0]!.start).toBe(new Date(T0 - 14 * MINUTE).toISOString());
@@ -41,7 +44,7 @@ describe('TrafficSeries', () => {
     series.requestFinished(finished({ outcome: 'failed', deployment: null, timeToFirstTokenMs: null, promptTokens: 0, completionTokens: 0 }), T0 + 2_000);
     series.fellBack(T0 + 2_000);
     series.requestFinished(finished({ outcome: 'cancelled' }), T0 + MINUTE + 5);
-    const minutes = series.minutes(T0 + MINUTE + 10);
+    const minutes = minutesOf(series, T0 + MINUTE + 10);
     const [previous, current] = minutes.slice(-2);
     expect(previous).toMatchObject({ requests: { completed: 1, failed: 1, rejected: 0, interrupted: 0, cancelled: 0 }, tokens: 5, fallbacks: 1 });
     expect(current).toMatchObject({ requests: { completed: 0, cancelled: 1 }, tokens: 5, fallbacks: 0 });
@@ -50,19 +53,29 @@ describe('TrafficSeries', () => {
   it('reads the current minute afresh each time, an ended one as it was when it ended', () => {
     const series = new TrafficSeries();
     series.requestFinished(finished(), T0 + 1_000);
-    expect(series.minutes(T0 + 2_000).at(-1)!.requests.completed).toBe(1);
+    expect(minutesOf(series, T0 + 2_000).at(-1)!.requests.completed).toBe(1);
     series.requestFinished(finished(), T0 + 3_000);
-    expect(series.minutes(T0 + 4_000).at(-1)!.requests.completed).toBe(2);
-    const ended = series.minutes(T0 + MINUTE + 1).at(-2)!;
+    expect(minutesOf(series, T0 + 4_000).at(-1)!.requests.completed).toBe(2);
+    const ended = minutesOf(series, T0 + MINUTE + 1).at(-2)!;
     expect(ended.requests.completed).toBe(2);
-    expect(series.minutes(T0 + MINUTE + 2).at(-2)).toBe(ended);
+    expect(minutesOf(series, T0 + MINUTE + 2).at(-2)).toBe(ended);
+  });
+
+  it("gives each deployment's figures over every answer of the last 5 minutes, not an average of the minutes'", () => {
+    const series = new TrafficSeries();
+    // Minute 1: nine fast answers; minute 2: one slow one. A mean of the minutes' medians would be 550.
+    for (let i = 0; i < 9; i++) series.requestFinished(finished({ timeToFirstTokenMs: 100 }), T0 + i);
+    series.requestFinished(finished({ timeToFirstTokenMs: 1_000 }), T0 + MINUTE);
+    series.requestFinished(finished({ deployment: { provider: 'cerebras', model: 'b' }, timeToFirstTokenMs: 50 }), T0 - 5 * MINUTE);
+    const recent = recentAnswers(series.minutes(T0 + MINUTE + 1));
+    expect(recent).toEqual([{ deployment: 'groq/a', count: 10, p50Ms: 100, p95Ms: 1_000, tokensPerSecondP50: 20 }]);
   });
 
   it('gives p50 and p95 of time to first token per deployment', () => {
     const series = new TrafficSeries();
     for (let ms = 1; ms <= 100; ms++) series.requestFinished(finished({ timeToFirstTokenMs: ms }), T0 + ms);
     series.requestFinished(finished({ deployment: { provider: 'cerebras', model: 'b' }, timeToFirstTokenMs: 40 }), T0);
-    expect(series.minutes(T0).at(-1)!.timeToFirstToken).toEqual([
+    expect(minutesOf(series, T0).at(-1)!.timeToFirstToken).toEqual([
       { deployment: 'groq/a', count: 100, p50Ms: 50, p95Ms: 95, tokensPerSecondP50: expect.any(Number) },
       { deployment: 'cerebras/b', count: 1, p50Ms: 40, p95Ms: 40, tokensPerSecondP50: expect.any(Number) },
     ]);
@@ -77,7 +90,7 @@ describe('TrafficSeries', () => {
     series.requestFinished(finished({ completionTokens: 1, timeToFirstTokenMs: 100, durationMs: 101 }), T0);
     series.requestFinished(finished({ completionTokens: 50, timeToFirstTokenMs: 100, durationMs: 100 }), T0);
     series.requestFinished(finished({ deployment: { provider: 'cerebras', model: 'b' }, completionTokens: 1 }), T0);
-    expect(series.minutes(T0).at(-1)!.timeToFirstToken).toEqual([
+    expect(minutesOf(series, T0).at(-1)!.timeToFirstToken).toEqual([
       expect.objectContaining({ deployment: 'groq/a', count: 6, tokensPerSecondP50: 50 }),
       expect.objectContaining({ deployment: 'cerebras/b', count: 1, tokensPerSecondP50: null }),
     ]);
@@ -88,7 +101,7 @@ describe('TrafficSeries', () => {
     series.requestFinished(finished(), T0);
     const later = T0 + SERIES_MINUTES * MINUTE;
     series.requestFinished(finished(), later);
-    const minutes = series.minutes(later);
+    const minutes = minutesOf(series, later);
     expect(minutes.reduce((sum, minute) => sum + minute.requests.completed, 0)).toBe(1);
     expect(minutes.at(-1)!.requests.completed).toBe(1);
   });

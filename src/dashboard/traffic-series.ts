@@ -1,8 +1,10 @@
 import type { ChatOutcome, ChatRequestSummary } from '../telemetry/chat-telemetry.js';
-import type { TrafficMinuteDto } from './dto/dashboard-data.dto.js';
+import type { FirstTokenLatencyDto, TrafficMinuteDto } from './dto/dashboard-data.dto.js';
 
 /** How far back the charts reach. */
 export const SERIES_MINUTES = 15;
+/** How far back a deployment's recent pace (its card) reaches. */
+export const RECENT_MINUTES = 5;
 /** Time-to-first-token samples kept per deployment and minute (beyond it, the minute's first ones stand). */
 const MAX_SAMPLES = 1_000;
 export const MINUTE_MS = 60_000;
@@ -49,9 +51,9 @@ export class TrafficSeries {
   }
 
   /** The last SERIES_MINUTES minutes, oldest first, the current (partial) minute last. */
-  minutes(now: number): TrafficMinuteDto[] {
+  minutes(now: number): TrafficMinute[] {
     const byStart = new Map(this.buckets.map((bucket) => [bucket.start, bucket]));
-    return seriesStarts(now).map((start) => this.closed.view(start, now, () => minuteView(byStart.get(start) ?? emptyBucket(start))));
+    return seriesStarts(now).map((start) => this.closed.get(start) ?? this.closed.keep(byStart.get(start) ?? emptyBucket(start), now));
   }
 
   private bucketAt(now: number): TrafficBucket {
@@ -66,26 +68,49 @@ export class TrafficSeries {
   }
 }
 
+/** A minute's counts and timings, and its figures as the dashboard reports them. */
+export interface TrafficMinute {
+  bucket: TrafficBucket;
+  view: TrafficMinuteDto;
+}
+
 /**
- * The figures of minutes that have ended, computed once. `graceMs`: how long after its end a
- * minute may still change (another replica's late record).
+ * Minutes that have ended, kept with their figures so they are read and computed once.
+ * `graceMs`: how long after its end a minute may still change (another replica's late record).
  */
 export class ClosedMinutes {
-  private readonly views = new Map<number, TrafficMinuteDto>();
+  private readonly minutes = new Map<number, TrafficMinute>();
 
   constructor(private readonly graceMs = 0) {}
 
-  view(start: number, now: number, compute: () => TrafficMinuteDto): TrafficMinuteDto {
-    const cached = this.views.get(start);
-    if (cached) return cached;
-    const view = compute();
-    if (start + MINUTE_MS + this.graceMs <= now) {
-      this.views.set(start, view);
-      const oldest = seriesStarts(now)[0]!;
-      for (const kept of this.views.keys()) if (kept < oldest) this.views.delete(kept);
-    }
-    return view;
+  get(start: number): TrafficMinute | undefined {
+    return this.minutes.get(start);
   }
+
+  /** The minute with its figures; kept when it has ended. */
+  keep(bucket: TrafficBucket, now: number): TrafficMinute {
+    const minute = { bucket, view: minuteView(bucket) };
+    if (bucket.start + MINUTE_MS + this.graceMs <= now) {
+      this.minutes.set(bucket.start, minute);
+      const oldest = seriesStarts(now)[0]!;
+      for (const kept of this.minutes.keys()) if (kept < oldest) this.minutes.delete(kept);
+    }
+    return minute;
+  }
+}
+
+/** Per deployment, the figures over every answer of the last RECENT_MINUTES minutes (`minutes` oldest first). */
+export function recentAnswers(minutes: readonly TrafficMinute[]): FirstTokenLatencyDto[] {
+  const merged = emptyBucket(0);
+  for (const { bucket } of minutes.slice(-RECENT_MINUTES)) {
+    for (const [deployment, samples] of bucket.answers) {
+      const into = merged.answers.get(deployment) ?? { firstTokenMs: [], tokensPerSecond: [] };
+      into.firstTokenMs.push(...samples.firstTokenMs);
+      into.tokensPerSecond.push(...samples.tokensPerSecond);
+      merged.answers.set(deployment, into);
+    }
+  }
+  return minuteView(merged).timeToFirstToken;
 }
 
 /** The starts of the SERIES_MINUTES minutes up to `now`'s, oldest first. */

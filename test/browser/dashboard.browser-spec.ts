@@ -102,6 +102,9 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
     await expect.poll(() => minuteBar.textContent()).toContain('5 / 30');
     expect(await minuteBar.locator('.used').evaluate((element) => (element as HTMLElement).style.width)).toBe('16.7%');
 
+    // Its recent pace, over the five answers it gave.
+    expect(await view.locator('.card[data-key="cerebras/gpt-oss-120b"] .meta').last().textContent()).toMatch(/^last 5 minutes, 5 answers: first token p50 \d+ ms, p95 \d+ ms; then [\d,]+ tokens\/s \(median\)$/);
+
     for (const id of ['chart-requests', 'chart-tokens', 'chart-fallbacks', 'chart-ttft']) {
       expect(await view.locator(`#${id} canvas`).count()).toBe(1);
     }

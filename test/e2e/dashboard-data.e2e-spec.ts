@@ -67,6 +67,7 @@ describe('GET /dashboard/data', () => {
       { deployment: 'cerebras/second', count: 1, p50Ms: expect.any(Number), p95Ms: expect.any(Number), tokensPerSecondP50: expect.any(Number) },
     ]);
     expect(data.traffic.slice(0, -1).every((earlier) => earlier.fallbacks === 0 && earlier.requests.completed === 0)).toBe(true);
+    expect(data.recentAnswers).toEqual([{ deployment: 'cerebras/second', count: 1, p50Ms: minute.timeToFirstToken[0]!.p50Ms, p95Ms: expect.any(Number), tokensPerSecondP50: expect.any(Number) }]);
 
     const groq = data.models.models.find((entry) => entry.key === 'groq/first');
     expect(groq?.available).toBe(false);

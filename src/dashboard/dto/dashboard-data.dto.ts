@@ -45,7 +45,7 @@ export class RequestOutcomesDto {
 export class FirstTokenLatencyDto {
   /** `provider/model`. */
   deployment: string;
-  /** Answers that began in this minute. */
+  /** The answers the figures are over. */
   count: number;
   p50Ms: number;
   p95Ms: number;
@@ -85,4 +85,9 @@ export class DashboardDataDto {
   recentRequests: RecentRequestDto[];
   /** Chat traffic per minute over the last 15 minutes, oldest first, the current minute last. */
   traffic: TrafficMinuteDto[];
+  /**
+   * Per deployment, over every answer of the last 5 minutes (not an average of minutes): time to
+   * first token p50 / p95 and the median output tokens per second after it.
+   */
+  recentAnswers: FirstTokenLatencyDto[];
 }

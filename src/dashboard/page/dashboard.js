@@ -82,32 +82,15 @@
       if (parts.length) card.append(el('p', { class: 'provider-report' }, `${model.provider} reports: ${parts.join('; ')}`));
     }
     if (latency) {
-      card.append(el('p', { class: 'meta' }, `time to first token (last minutes): p50 ${latency.p50} ms, p95 ${latency.p95} ms over ${latency.count} answers` +
-        (latency.pace !== null ? `; then ${number(latency.pace)} tokens/s (median)` : '')));
+      card.append(el('p', { class: 'meta' }, `last 5 minutes, ${number(latency.count)} answers: first token p50 ${number(latency.p50Ms)} ms, p95 ${number(latency.p95Ms)} ms` +
+        (latency.tokensPerSecondP50 !== null ? `; then ${number(latency.tokensPerSecondP50)} tokens/s (median)` : '')));
     }
     return card;
   }
 
-  /** Per deployment, the time to first token over the recent minutes (a count-weighted view of the per-minute figures). */
-  function recentLatency(traffic) {
-    const byDeployment = new Map();
-    for (const minute of traffic.slice(-5)) {
-      for (const entry of minute.timeToFirstToken) {
-        const seen = byDeployment.get(entry.deployment) || { count: 0, p50: 0, p95: 0, pace: null };
-        seen.p50 = Math.round((seen.p50 * seen.count + entry.p50Ms * entry.count) / (seen.count + entry.count));
-        seen.p95 = Math.max(seen.p95, entry.p95Ms);
-        seen.count += entry.count;
-        // The latest minute with a pace stands for the recent pace.
-        if (entry.tokensPerSecondP50 !== null) seen.pace = entry.tokensPerSecondP50;
-        byDeployment.set(entry.deployment, seen);
-      }
-    }
-    return byDeployment;
-  }
-
   function renderDeployments(data) {
     const usageByKey = new Map(data.usage.models.map((entry) => [entry.key, entry]));
-    const latency = recentLatency(data.traffic);
+    const latency = new Map(data.recentAnswers.map((entry) => [entry.deployment, entry]));
     $('deployments').replaceChildren(...data.models.models.map((model) => deploymentCard(model, usageByKey.get(model.key), latency.get(model.key))));
     $('strategy').textContent = `Rotation: ${data.models.strategy}${data.models.autoFallback ? ', with fallback' : ', no fallback'}.`;
     $('groups').replaceChildren(...data.models.groups.map((group) =>
