@@ -31,7 +31,8 @@ export interface CreateAppOptions {
 
 /** Builds the configured application; main.ts listens on it, tests do too. */
 export async function createApp(options: CreateAppOptions = {}): Promise<{ app: NestFastifyApplication; environment: Environment }> {
-  const environment = validateEnvironment(options.env ?? process.env);
+  const variables = options.env ?? process.env;
+  const environment = validateEnvironment(variables);
   const silent = options.logger === false && !options.logDestination;
   const log = createGatewayLog({
     level: silent ? 'silent' : environment.LOG_LEVEL,
@@ -61,7 +62,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
   };
   const adapter = new FastifyAdapter(fastifyOptions);
   adapter.getInstance().server.on('checkExpectation', answerUnmetExpectation);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment, log), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment, log, variables), adapter, {
     logger: silent ? false : new PinoNestLogger(log),
     // Throw start-up errors to the caller (main.ts prints them and exits) instead of aborting.
     abortOnError: false,

@@ -19,14 +19,14 @@ import { UsageReportModule } from './usage/usage-report.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(environment: Environment, log: Logger): DynamicModule {
+  static forRoot(environment: Environment, log: Logger, variables: Readonly<Record<string, string | undefined>>): DynamicModule {
     const access = AccessModule.forRoot(environment);
     const usageReport = UsageReportModule.forRoot(access);
     return {
       module: AppModule,
       imports: [
         ExchangeHooksModule,
-        GatewayConfigModule.forRoot(environment),
+        GatewayConfigModule.forRoot(environment, variables),
         LimitsModule,
         access,
         TelemetryModule,

@@ -19,6 +19,7 @@ class FakeProvider {
   readonly name = 'groq';
   readonly apiKeyVariable = 'GROQ_API_KEY';
   readonly configured = true;
+  timeouts: { firstTokenMs?: number } = {};
   request!: UpstreamRequest;
   signal!: AbortSignal;
   upstream!: ControlledUpstream;
@@ -67,7 +68,7 @@ describe('AttemptOpener', () => {
     const lifecycle = { interrupted: shutdown.signal } as Lifecycle;
     opener = new AttemptOpener(
       fakeConfig({ UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: FIRST_TOKEN_TIMEOUT_MS }),
-      fakeRegistry(provider as ProviderAdapter),
+      fakeRegistry(provider as unknown as ProviderAdapter),
       learning,
       lifecycle,
     );

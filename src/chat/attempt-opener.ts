@@ -29,6 +29,8 @@ export interface OpenedAttempt extends Attempt {
   /** Parameters this provider does not take, left out of the request. */
   droppedParameters: string[];
   detachClient: () => void;
+  /** The provider's own bound on silence mid-stream, if it has one (else UPSTREAM_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -66,10 +68,11 @@ export class AttemptOpener {
       this.lifecycle.interrupted.removeEventListener('abort', onClientGone);
     };
     let timedOut = false;
+    const firstTokenTimeoutMs = adapter.timeouts.firstTokenMs ?? this.firstTokenTimeoutMs;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.firstTokenTimeoutMs);
+    }, firstTokenTimeoutMs);
 
     try {
       // The command's generation options go as they are; each adapter leaves out what its provider does not take.
@@ -99,13 +102,13 @@ export class AttemptOpener {
         // Text, reasoning and a tool call are all output: once one is relayed, no fallback.
         if (next.value.some((chunk) => chunk.content || chunk.reasoning || chunk.toolCalls || chunk.finishReason)) break;
       }
-      return { ...attempt, controller, iterator, buffered, ended, detachClient, droppedParameters: stream.droppedParameters };
+      return { ...attempt, controller, iterator, buffered, ended, detachClient, droppedParameters: stream.droppedParameters, idleTimeoutMs: adapter.timeouts.idleMs };
     } catch (error) {
       controller.abort();
       detachClient();
       if (clientSignal.aborted) throw new ClientGoneError();
       if (timedOut) {
-        throw new UpstreamError('timeout', `${deployment.provider} sent no token within ${this.firstTokenTimeoutMs} ms`);
+        throw new UpstreamError('timeout', `${deployment.provider} sent no token within ${firstTokenTimeoutMs} ms`);
       }
       throw error instanceof UpstreamError ? error : new UpstreamError('connection', `${deployment.provider} failed`);
     } finally {

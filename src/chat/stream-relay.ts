@@ -44,11 +44,12 @@ export class StreamRelay {
     // bounds that), not a stalled upstream. A tick that lands then is ignored; the next read
     // re-arms the timer in full.
     let awaitingUpstream = false;
+    const idleTimeoutMs = opened.idleTimeoutMs ?? this.idleTimeoutMs;
     const idleTimer = setTimeout(() => {
       if (!awaitingUpstream) return;
       stalled = true;
       controller.abort();
-    }, this.idleTimeoutMs);
+    }, idleTimeoutMs);
 
     const deltas = (batch: UpstreamChunk[]): ChatEvent[] => {
       const events: ChatEvent[] = [];
@@ -102,7 +103,7 @@ export class StreamRelay {
       if (stalled) {
         throw new StreamInterruptedError(
           'upstream_timeout',
-          `${deployment.provider} sent nothing for ${this.idleTimeoutMs} ms; the answer is incomplete.`,
+          `${deployment.provider} sent nothing for ${idleTimeoutMs} ms; the answer is incomplete.`,
         );
       }
       throw new StreamInterruptedError(

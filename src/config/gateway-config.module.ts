@@ -3,11 +3,24 @@ import { ConfigModule } from '@nestjs/config';
 import type { Environment } from './environment.js';
 import { loadModelCatalog } from './model-catalog.loader.js';
 import { ModelCatalog } from './model-catalog.js';
+import { resolveProviders, type ProviderSettings } from './provider-config.js';
 
-/** The validated environment (as ConfigService) and the model catalog, for every module. */
+/** Injection token: every provider in force, with its key (ProviderSettings[]). */
+export const PROVIDER_SETTINGS = Symbol('PROVIDER_SETTINGS');
+
+/**
+ * The validated environment (as ConfigService), the model catalog and the providers, for every
+ * module. `variables`: the raw environment, where a provider's key variable is read.
+ */
 @Module({})
 export class GatewayConfigModule {
-  static forRoot(environment: Environment): DynamicModule {
+  static forRoot(environment: Environment, variables: Readonly<Record<string, string | undefined>>): DynamicModule {
+    const catalog = loadModelCatalog(environment.MODELS_FILE);
+    const providers: ProviderSettings[] = resolveProviders(catalog.providers, {
+      variable: (name) => (name === 'GROQ_API_KEY' ? environment.GROQ_API_KEY : name === 'CEREBRAS_API_KEY' ? environment.CEREBRAS_API_KEY : variables[name] || undefined),
+      groqBaseUrl: environment.GROQ_BASE_URL,
+      cerebrasBaseUrl: environment.CEREBRAS_BASE_URL,
+    });
     return {
       module: GatewayConfigModule,
       global: true,
@@ -22,8 +35,11 @@ export class GatewayConfigModule {
           load: [() => environment],
         }),
       ],
-      providers: [{ provide: ModelCatalog, useValue: new ModelCatalog(loadModelCatalog(environment.MODELS_FILE)) }],
-      exports: [ModelCatalog],
+      providers: [
+        { provide: ModelCatalog, useValue: new ModelCatalog(catalog.models) },
+        { provide: PROVIDER_SETTINGS, useValue: providers },
+      ],
+      exports: [ModelCatalog, PROVIDER_SETTINGS],
     };
   }
 }

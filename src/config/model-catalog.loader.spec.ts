@@ -36,13 +36,13 @@ function catalogError(run: () => unknown): string {
 
 describe('loadModelCatalog', () => {
   it('returns the built-in catalog, validated, when MODELS_FILE is unset', () => {
-    expect(loadModelCatalog(undefined)).toEqual(DEFAULT_MODELS);
+    expect(loadModelCatalog(undefined)).toEqual({ providers: [], models: DEFAULT_MODELS });
     expect(() => validateModelCatalog(DEFAULT_MODELS, 'built-in catalog')).not.toThrow();
   });
 
   it('replaces the built-in catalog with the one in MODELS_FILE', () => {
     const custom = [entry('llama-3.3-70b'), entry('llama-3.3-70b', 'cerebras', { enabled: false, priority: 2 })];
-    expect(loadModelCatalog(modelsFile(custom))).toEqual(custom);
+    expect(loadModelCatalog(modelsFile(custom))).toEqual({ providers: [], models: custom });
   });
 
   it('names the file and says it cannot be read when MODELS_FILE does not exist', () => {
@@ -128,5 +128,40 @@ describe('loadModelCatalog', () => {
     );
     expect(message).toContain('entry 0 (a).name');
     expect(message).toContain('entry 1 (b).priority');
+  });
+
+  describe('the catalog file as { providers, models }', () => {
+    const local = { name: 'local', kind: 'openai-compatible', baseUrl: 'http://localhost:11434/v1' };
+
+    it('reads the providers beside the models', () => {
+      const file = { providers: [local], models: [entry('a')] };
+      expect(loadModelCatalog(modelsFile(file))).toEqual(file);
+    });
+
+    it('names every problem of a provider entry: kind, base URL, key variable, headers, duplicates', () => {
+      const message = catalogError(() =>
+        loadModelCatalog(
+          modelsFile({
+            providers: [
+              { name: 'local', kind: 'openai-compatible' },
+              { name: 'x y', kind: 'ollama', baseUrl: 'not a url', apiKeyVariable: 'lower-case', headers: { 'x-n': 1 } },
+              local,
+            ],
+            models: [entry('a')],
+          }),
+        ),
+      );
+      expect(message).toContain('providers[0] (local).baseUrl: required for kind "openai-compatible"');
+      expect(message).toContain('providers[1] (x y).name: name must be letters');
+      expect(message).toContain('providers[1] (x y).kind');
+      expect(message).toContain('providers[1] (x y).baseUrl');
+      expect(message).toContain('apiKeyVariable must be an environment variable name');
+      expect(message).toContain('providers[1] (x y).headers: every value must be a string');
+      expect(message).toContain('providers[2] (local): duplicate provider local');
+    });
+
+    it('refuses a top-level field it does not know', () => {
+      expect(catalogError(() => loadModelCatalog(modelsFile({ model: [entry('a')] })))).toContain('unknown top-level field(s) model');
+    });
   });
 });

@@ -16,6 +16,13 @@ import {
 import { DEFAULT_MODELS } from './default-catalog.js';
 import type { ModelEntry } from './model-catalog.js';
 import { ModelLimitsSchema } from './model-limits.dto.js';
+import { ProviderConfigRules, type ProviderConfig } from './provider-config.js';
+
+/** What a catalog file declares: extra (or redeclared) providers, and the models. */
+export interface CatalogFile {
+  providers: ProviderConfig[];
+  models: ModelEntry[];
+}
 
 class DefaultsRules {
   @IsNumber() @Min(0) @Max(2) temperature: number;
@@ -38,6 +45,7 @@ class ModelEntryRules {
   @ValidateNested() @Type(() => ModelLimitsSchema) limits: ModelLimitsSchema;
   @ValidateNested() @Type(() => DefaultsRules) defaults: DefaultsRules;
   @IsOptional() @ValidateNested() @Type(() => CapabilitiesRules) capabilities?: CapabilitiesRules;
+  @IsOptional() @IsInt() @Min(1) contextWindow?: number;
 }
 
 export class ModelCatalogError extends Error {
@@ -94,9 +102,53 @@ function isNamed(entry: unknown): entry is { id: string } {
   return typeof entry === 'object' && entry !== null && typeof (entry as { id?: unknown }).id === 'string';
 }
 
+/**
+ * Validates the `providers` section of a catalog file: each entry's fields, unique names, a base
+ * URL for `openai-compatible`, header values as strings.
+ */
+export function validateProviders(raw: unknown, source: string): ProviderConfig[] {
+  if (!Array.isArray(raw)) throw new ModelCatalogError(`${source}: "providers" must be an array of provider entries`);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  raw.forEach((entry: unknown, index) => {
+    const named = isPlainObject(entry) && typeof entry.name === 'string' ? ` (${entry.name})` : '';
+    const label = `providers[${index}]${named}`;
+    if (!isPlainObject(entry)) {
+      problems.push(`${label}: expected an object`);
+      return;
+    }
+    problems.push(...describe(validateSync(plainToInstance(ProviderConfigRules, entry), { forbidUnknownValues: false }), label));
+    if (entry.kind === 'openai-compatible' && entry.baseUrl === undefined) problems.push(`${label}.baseUrl: required for kind "openai-compatible"`);
+    if (isPlainObject(entry.headers) && Object.values(entry.headers).some((value) => typeof value !== 'string')) {
+      problems.push(`${label}.headers: every value must be a string`);
+    }
+    if (typeof entry.name === 'string') {
+      if (seen.has(entry.name)) problems.push(`${label}: duplicate provider ${entry.name}`);
+      seen.add(entry.name);
+    }
+  });
+  if (problems.length > 0) throw new ModelCatalogError(`${source} is invalid:\n  ${problems.join('\n  ')}`);
+  return raw as ProviderConfig[];
+}
+
+/**
+ * A catalog file's content: an array of model entries, or `{ "providers": [...], "models": [...] }`
+ * (providers optional).
+ */
+export function validateCatalogFile(raw: unknown, source: string): CatalogFile {
+  if (Array.isArray(raw)) return { providers: [], models: validateModelCatalog(raw, source) };
+  if (!isPlainObject(raw)) throw new ModelCatalogError(`${source}: expected a JSON array of model entries, or an object with "models" (and "providers")`);
+  const unknown = Object.keys(raw).filter((key) => key !== 'providers' && key !== 'models');
+  if (unknown.length > 0) throw new ModelCatalogError(`${source}: unknown top-level field(s) ${unknown.join(', ')} (expected "providers" and "models")`);
+  return {
+    providers: raw.providers === undefined ? [] : validateProviders(raw.providers, source),
+    models: validateModelCatalog(raw.models, source),
+  };
+}
+
 /** The catalog in force: MODELS_FILE when given, else the built-in one. */
-export function loadModelCatalog(modelsFile: string | undefined): ModelEntry[] {
-  if (!modelsFile) return validateModelCatalog(DEFAULT_MODELS, 'built-in catalog');
+export function loadModelCatalog(modelsFile: string | undefined): CatalogFile {
+  if (!modelsFile) return { providers: [], models: validateModelCatalog(DEFAULT_MODELS, 'built-in catalog') };
   let text: string;
   try {
     text = readFileSync(modelsFile, 'utf8');
@@ -109,5 +161,5 @@ export function loadModelCatalog(modelsFile: string | undefined): ModelEntry[] {
   } catch (error) {
     throw new ModelCatalogError(`MODELS_FILE=${modelsFile}: not valid JSON (${(error as Error).message})`);
   }
-  return validateModelCatalog(parsed, `MODELS_FILE=${modelsFile}`);
+  return validateCatalogFile(parsed, `MODELS_FILE=${modelsFile}`);
 }

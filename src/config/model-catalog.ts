@@ -38,6 +38,11 @@ export interface ModelEntry {
   defaults: ModelDefaults;
   /** Absent fields: DEFAULT_CAPABILITIES. */
   capabilities?: Partial<ModelCapabilities>;
+  /**
+   * Prompt plus completion tokens the model takes. A request that cannot fit skips the deployment.
+   * Absent: what the provider's model list reports, if it does.
+   */
+  contextWindow?: number;
 }
 
 /** A model as served by one provider, addressed as `provider/id`. */

@@ -62,8 +62,7 @@ export class ModelCatalogService {
   missingKeyVariables(): string[] {
     const variables = this.catalog.deployments
       .map((deployment) => this.providers.get(deployment.provider)!)
-      .filter((adapter) => !adapter.configured)
-      .map((adapter) => adapter.apiKeyVariable);
+      .flatMap((adapter) => (!adapter.configured && adapter.apiKeyVariable ? [adapter.apiKeyVariable] : []));
     return [...new Set(variables)];
   }
 }

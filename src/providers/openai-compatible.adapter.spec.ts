@@ -33,6 +33,12 @@ class TestAdapter extends OpenAiCompatibleAdapter {
     return this.respond();
   }
 
+  listed: unknown = { data: [] };
+
+  protected requestModelList(): Promise<unknown> {
+    return this.listed instanceof Error ? Promise.reject(this.listed) : Promise.resolve(this.listed);
+  }
+
   protected reasoningFields(delivery: ReasoningDelivery): Record<string, unknown> {
     return { reasoning_mode: delivery };
   }
@@ -405,6 +411,37 @@ describe('OpenAiCompatibleAdapter', () => {
       const error = await upstreamError(open(adapter));
       expect(error.kind).toBe('connection');
       expect(error.message).not.toContain('org_secret123');
+    });
+  });
+
+  describe('the model list', () => {
+    const listing = (listed: unknown) => {
+      const anomalies = new UpstreamAnomalies();
+      const reported: string[] = [];
+      anomalies.subscribe((_provider, kind) => reported.push(kind));
+      const adapter = new TestAdapter(() => Promise.reject(new Error('not used')), anomalies);
+      adapter.listed = listed;
+      return { adapter, reported };
+    };
+
+    it('reads ids and context windows, passing over entries that are not a model', async () => {
+      const { adapter } = listing({
+        data: [{ id: 'a', context_window: 131_072 }, { id: 'b', context_window: -1 }, { id: 7 }, null, { id: '' }, { id: 'c', context_window: '8k' }],
+      });
+      expect(await adapter.listModels(new AbortController().signal)).toEqual([{ id: 'a', contextWindow: 131_072 }, { id: 'b' }, { id: 'c' }]);
+    });
+
+    it('refuses a list without a data array, or a huge one, as a protocol error, and counts it', async () => {
+      for (const listed of [{ models: [] }, 'text', { data: Array.from({ length: 10_001 }, (_, i) => ({ id: `m${i}` })) }]) {
+        const { adapter, reported } = listing(listed);
+        await expect(adapter.listModels(new AbortController().signal)).rejects.toMatchObject({ kind: 'protocol' });
+        expect(reported).toEqual(['malformed_model_list']);
+      }
+    });
+
+    it('maps a failed listing like a failed request', async () => {
+      const { adapter } = listing(new FakeSdkError({ type: 'http', status: 401, body: { error: { code: 'invalid_api_key' } }, headers: {} }));
+      await expect(adapter.listModels(new AbortController().signal)).rejects.toMatchObject({ kind: 'auth' });
     });
   });
 

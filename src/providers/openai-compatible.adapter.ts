@@ -1,6 +1,7 @@
 import { UpstreamError, classifyHttpFailure, describeHttpFailure } from './upstream-error.js';
 import {
   ProviderAdapter,
+  type OfferedModel,
   type ReasoningDelivery,
   type ToolCallDelta,
   type UpstreamChunk,
@@ -92,6 +93,30 @@ export abstract class OpenAiCompatibleAdapter extends ProviderAdapter {
 
   /** Recognises this SDK's error classes; anything else is treated as a connection failure. */
   protected abstract inspectSdkError(error: unknown): SdkFailure;
+
+  /** The provider's model list as its SDK returns it (`{ data: [...] }`), unchecked. */
+  protected abstract requestModelList(signal: AbortSignal): Promise<unknown>;
+
+  async listModels(signal: AbortSignal): Promise<OfferedModel[]> {
+    let listed: unknown;
+    try {
+      listed = await this.requestModelList(signal);
+    } catch (error) {
+      throw this.toUpstreamError(error);
+    }
+    const data = typeof listed === 'object' && listed !== null ? (listed as { data?: unknown }).data : undefined;
+    if (!Array.isArray(data) || data.length > MAX_LISTED_MODELS) {
+      this.reportAnomaly('malformed_model_list');
+      throw new UpstreamError('protocol', `${this.name} listed its models in a shape the gateway does not read`);
+    }
+    return data.flatMap((entry: unknown): OfferedModel[] => {
+      if (typeof entry !== 'object' || entry === null) return [];
+      const { id, context_window: contextWindow } = entry as { id?: unknown; context_window?: unknown };
+      if (typeof id !== 'string' || id.length === 0 || id.length > MAX_MODEL_ID) return [];
+      const window = Number.isSafeInteger(contextWindow) && (contextWindow as number) > 0 ? (contextWindow as number) : undefined;
+      return [window === undefined ? { id } : { id, contextWindow: window }];
+    });
+  }
 
   /** Extra body fields this provider needs (e.g. asking for usage on streams). */
   protected extraBody(): Record<string, unknown> {
@@ -314,6 +339,10 @@ function toWireMessage(message: UpstreamMessage): Record<string, unknown> {
       return { role: message.role, content: message.content };
   }
 }
+
+/** Bounds on a provider's model list: more entries, or a longer id, is not a list to believe. */
+const MAX_LISTED_MODELS = 10_000;
+const MAX_MODEL_ID = 256;
 
 /** Bounds on what a provider's tool-call fragment may hold before it is relayed. */
 const MAX_TOOL_CALL_INDEX = 127;

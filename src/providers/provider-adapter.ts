@@ -97,6 +97,19 @@ export interface UpstreamStream {
   droppedParameters: string[];
 }
 
+/** A model a provider lists as offered (its models endpoint). */
+export interface OfferedModel {
+  id: string;
+  /** Tokens of prompt plus completion the model takes, when the provider says. */
+  contextWindow?: number;
+}
+
+/** A provider's own bounds on waiting for it; absent: the gateway's (UPSTREAM_*_TIMEOUT_MS). */
+export interface ProviderTimeouts {
+  firstTokenMs?: number;
+  idleMs?: number;
+}
+
 /**
  * The port every provider implements. The core never imports an SDK: it asks the registry for
  * an adapter by name and streams through it.
@@ -104,16 +117,21 @@ export interface UpstreamStream {
 export abstract class ProviderAdapter {
   /** The provider's name as used in the catalog and in `provider/model` ids. */
   abstract readonly name: string;
-  /** The environment variable that holds this provider's key. */
-  abstract readonly apiKeyVariable: string;
-  /** False when no key is set: the provider's models are listed as unavailable. */
+  /** The environment variable that holds this provider's key; null for one that needs none (a local server). */
+  abstract readonly apiKeyVariable: string | null;
+  /** False when its key is not set: the provider's models are listed as unavailable. */
   abstract readonly configured: boolean;
+  /** Set by an adapter whose provider was configured with its own. */
+  timeouts: ProviderTimeouts = {};
 
   /**
    * Starts a streamed completion. Resolves when the response headers arrive; rejects with an
    * UpstreamError. Aborting `signal` cancels the upstream request.
    */
   abstract openStream(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamStream>;
+
+  /** The models the provider offers now; rejects with an UpstreamError when it cannot say. */
+  abstract listModels(signal: AbortSignal): Promise<OfferedModel[]>;
 }
 
 /** Injection token for the list of every registered adapter. */

@@ -1,23 +1,31 @@
-import { Module, type Type } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { PROVIDER_SETTINGS } from '../config/gateway-config.module.js';
+import type { ProviderKind, ProviderSettings } from '../config/provider-config.js';
 import { CerebrasAdapter } from './cerebras.adapter.js';
 import { GroqAdapter } from './groq.adapter.js';
+import { OpenAiApiAdapter } from './openai-api.adapter.js';
 import { PROVIDER_ADAPTERS, type ProviderAdapter } from './provider-adapter.js';
 import { ProviderRegistry } from './provider-registry.js';
 import { UpstreamAnomalies } from './upstream-anomalies.js';
 
-/** Every provider the gateway can talk to. Adding one: a new adapter file and one line here. */
-const ADAPTERS: Type<ProviderAdapter>[] = [GroqAdapter, CerebrasAdapter];
+/** The adapter class of each provider kind. Adding a dialect: a new adapter file and one line here. */
+const ADAPTER_KINDS: Record<ProviderKind, new (settings: ProviderSettings, anomalies: UpstreamAnomalies) => ProviderAdapter> = {
+  groq: GroqAdapter,
+  cerebras: CerebrasAdapter,
+  'openai-compatible': OpenAiApiAdapter,
+};
 
+/** Every provider the gateway talks to: the built-in ones and those the catalog file declares. */
 @Module({
   providers: [
-    ...ADAPTERS,
+    UpstreamAnomalies,
     {
       provide: PROVIDER_ADAPTERS,
-      useFactory: (...adapters: ProviderAdapter[]) => adapters,
-      inject: ADAPTERS,
+      inject: [PROVIDER_SETTINGS, UpstreamAnomalies],
+      useFactory: (providers: ProviderSettings[], anomalies: UpstreamAnomalies): ProviderAdapter[] =>
+        providers.map((settings) => new ADAPTER_KINDS[settings.kind](settings, anomalies)),
     },
     ProviderRegistry,
-    UpstreamAnomalies,
   ],
   exports: [ProviderRegistry, UpstreamAnomalies],
 })

@@ -17,7 +17,9 @@ export type UpstreamAnomalyKind =
   /** An `x-ratelimit-reset-*` beyond MAX_UPSTREAM_WAIT_MS: clamped. */
   | 'implausible_reset'
   /** An `x-ratelimit-limit-*` / `-remaining-*` that is not a finite number >= 0: ignored. */
-  | 'invalid_rate_limit';
+  | 'invalid_rate_limit'
+  /** A model list without a `data` array, or with more than 10,000 entries: the provider keeps its last known list. */
+  | 'malformed_model_list';
 
 export const UPSTREAM_ANOMALY_KINDS: readonly UpstreamAnomalyKind[] = [
   'invalid_usage',
@@ -26,6 +28,7 @@ export const UPSTREAM_ANOMALY_KINDS: readonly UpstreamAnomalyKind[] = [
   'implausible_retry_after',
   'implausible_reset',
   'invalid_rate_limit',
+  'malformed_model_list',
 ];
 
 /** Where a parser reports what it refused; the adapter binds it to its provider. */

@@ -130,13 +130,18 @@ interface FetchInit {
 
 export type UpstreamFetch = (url: string | URL, init?: FetchInit) => Promise<UpstreamResponse>;
 
-/** The SDKs' `fetch`; what it refuses to read (an oversized error body) goes to `anomaly`. */
-export function createUpstreamFetch(anomaly?: AnomalySink): UpstreamFetch {
+/**
+ * The SDKs' `fetch`; what it refuses to read (an oversized error body) goes to `anomaly`.
+ * `withoutHeaders` (lower case): request headers the SDK sets that must not be sent.
+ */
+export function createUpstreamFetch(anomaly?: AnomalySink, withoutHeaders: readonly string[] = []): UpstreamFetch {
   return async (url, init = {}) => {
     const target = String(url);
+    const headers = toHeaderRecord(init.headers);
+    for (const name of Object.keys(headers)) if (withoutHeaders.includes(name.toLowerCase())) delete headers[name];
     const response = await request(target, {
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: toHeaderRecord(init.headers),
+      headers,
       body: init.body as string | undefined,
       signal: init.signal ?? undefined,
       dispatcher: pool,

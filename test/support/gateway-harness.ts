@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import type { ModelEntry } from '../../src/config/model-catalog.js';
+import type { ProviderConfig } from '../../src/config/provider-config.js';
 import { ProviderSimulator } from './simulator/provider-simulator.js';
 import { modelEntry } from './fixtures.js';
 
@@ -24,6 +25,11 @@ export interface GatewayOptions {
   env?: Record<string, string | undefined>;
   /** A catalog written to a temporary MODELS_FILE. */
   models?: ModelEntry[];
+  /**
+   * The catalog file's `providers` section. Default: the simulator's generic OpenAI-compatible
+   * server as provider `local` (no key) when a model names it.
+   */
+  providers?: (sim: ProviderSimulator) => ProviderConfig[];
   /** Reuse a running simulator. */
   sim?: ProviderSimulator;
   /** Where the gateway's JSON log lines go; none are written without it. */
@@ -48,7 +54,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   };
   if (options.models) {
     const file = join(tmpdir(), `models-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(file, JSON.stringify(options.models));
+    writeFileSync(file, JSON.stringify(catalogFile(options.models, sim, options.providers)));
     env.MODELS_FILE = file;
   }
   const { app } = await createApp({ env, logger: false, logDestination: options.logDestination });
@@ -63,6 +69,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       if (!options.sim) await sim.stop();
     },
   };
+}
+
+/** The simulator's generic OpenAI-compatible server, declared as a catalog file declares a local one. */
+export function localProvider(sim: ProviderSimulator, overrides: Partial<ProviderConfig> = {}): ProviderConfig {
+  return { name: 'local', kind: 'openai-compatible', baseUrl: sim.localBaseUrl, ...overrides };
+}
+
+/** A MODELS_FILE's content: the models, with a `providers` section when any is declared. */
+export function catalogFile(models: ModelEntry[], sim: ProviderSimulator, providers?: (sim: ProviderSimulator) => ProviderConfig[]): unknown {
+  const declared = providers?.(sim) ?? (models.some((entry) => entry.provider === 'local') ? [localProvider(sim)] : []);
+  return declared.length > 0 ? { providers: declared, models } : models;
 }
 
 /** A catalog entry with generous limits unless overridden. */

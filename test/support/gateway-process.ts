@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { ModelEntry } from '../../src/config/model-catalog.js';
 import { afterAll, afterEach, beforeAll, onTestFailed } from 'vitest';
 import { ProviderSimulator } from './simulator/provider-simulator.js';
-import { TEST_CEREBRAS_KEY, TEST_GROQ_KEY } from './gateway-harness.js';
+import { catalogFile, TEST_CEREBRAS_KEY, TEST_GROQ_KEY } from './gateway-harness.js';
 import { freePort, stopChild } from './processes.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
@@ -94,7 +94,7 @@ async function launch(options: GatewayProcessOptions, port: number): Promise<Gat
   });
   if (options.models) {
     env.MODELS_FILE = join(home, 'models.json');
-    writeFileSync(env.MODELS_FILE, JSON.stringify(options.models));
+    writeFileSync(env.MODELS_FILE, JSON.stringify(catalogFile(options.models, options.sim)));
   }
   Object.assign(env, options.env);
 

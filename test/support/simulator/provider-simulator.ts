@@ -147,7 +147,7 @@ export const DEFAULT_CONTENT: readonly string[] = ['Hello', ' from', ' the', ' s
 /** How long a drop waits after the last chunk, so the client has read it before the reset. */
 const DROP_GRACE_MS = 20;
 
-const PROVIDERS: readonly ProviderName[] = ['groq', 'cerebras'];
+const PROVIDERS: readonly ProviderName[] = ['groq', 'cerebras', 'local'];
 
 const key = (provider: ProviderName, model: string) => `${provider}:${model}`;
 
@@ -160,6 +160,9 @@ export class ProviderSimulator {
   private readonly behaviours = new Map<string, Behaviour[]>();
   private readonly rateLimitOverrides = new Map<string, Record<string, string>>();
   private readonly quota = new Map<string, QuotaUsed>();
+  private readonly offered = new Map<ProviderName, string[]>();
+  private readonly modelListFailures = new Map<ProviderName, number>();
+  private readonly listRequests = new Map<ProviderName, number>();
   private defaultBehaviour: Behaviour = { kind: 'ok' };
   private port: number | undefined;
   private readonly streams: StreamStats = { open: 0, peakOpen: 0, started: 0, aborted: 0 };
@@ -203,8 +206,34 @@ export class ProviderSimulator {
     return `${this.origin}/cerebras`;
   }
 
+  /** The generic OpenAI-compatible server's base URL, as a catalog file's `baseUrl` names it (with /v1). */
+  get localBaseUrl(): string {
+    return `${this.origin}/local/v1`;
+  }
+
   baseUrl(provider: ProviderName): string {
-    return provider === 'groq' ? this.groqBaseUrl : this.cerebrasBaseUrl;
+    return { groq: this.groqBaseUrl, cerebras: this.cerebrasBaseUrl, local: this.localBaseUrl }[provider];
+  }
+
+  /**
+   * What the provider's models endpoint lists from now on, and the only models it serves: a chat
+   * request for any other gets its 404 model_not_found (a retired model). null: back to listing
+   * every model it was given a behaviour for, and serving any.
+   */
+  setOfferedModels(provider: ProviderName, models: string[] | null): void {
+    if (models) this.offered.set(provider, [...models]);
+    else this.offered.delete(provider);
+  }
+
+  /** The models endpoint answers with this status (and the provider's error body) until set back to null. */
+  setModelListFailure(provider: ProviderName, status: number | null): void {
+    if (status === null) this.modelListFailures.delete(provider);
+    else this.modelListFailures.set(provider, status);
+  }
+
+  /** How many times each provider's models endpoint was asked. */
+  modelListRequests(provider: ProviderName): number {
+    return this.listRequests.get(provider) ?? 0;
   }
 
   /** A queue: each request to that model takes the next behaviour; the last one repeats. */
@@ -227,6 +256,9 @@ export class ProviderSimulator {
     this.behaviours.clear();
     this.rateLimitOverrides.clear();
     this.quota.clear();
+    this.offered.clear();
+    this.modelListFailures.clear();
+    this.listRequests.clear();
     this.defaultBehaviour = { kind: 'ok' };
     this.requests.length = 0;
     this.resetStreamStats();
@@ -272,7 +304,7 @@ export class ProviderSimulator {
     const wire = wireFormats[provider];
     const path = `/${rest.join('/')}`;
     if (req.method === 'POST' && path === wire.chatPath) return this.chat(provider, req, res);
-    if (req.method === 'GET' && path === wire.modelsPath) return sendJson(res, 200, wire.modelList(this.models(provider)));
+    if (req.method === 'GET' && path === wire.modelsPath) return this.listModels(provider, res);
     if (req.method === 'GET' && provider === 'cerebras' && path === '/v1/tcp_warming') return sendJson(res, 200, {});
     sendJson(res, 404, wire.unknownRoute(req.method ?? 'GET', path));
   }
@@ -300,9 +332,12 @@ export class ProviderSimulator {
     if (this.options.recordRequests !== false) this.requests.push(record);
     // A request the provider refuses gets its 400 and leaves the scripted behaviours queued.
     const problem = wire.checkRequest(body);
+    const retired = this.offered.has(provider) && !this.offered.get(provider)!.includes(model);
     const behaviour: Behaviour = problem
       ? { kind: 'error', status: 400, body: wire.badRequest(problem) }
-      : this.nextBehaviour(provider, model);
+      : retired
+        ? { kind: 'error', status: 404 }
+        : this.nextBehaviour(provider, model);
     this.options.onRequest?.(record, behaviour);
 
     const promptTokens = estimatePromptTokens(body);
@@ -354,7 +389,17 @@ export class ProviderSimulator {
     return { ...wireFormats[provider].rateLimitHeaders(used), ...this.rateLimitOverrides.get(k) };
   }
 
+  private listModels(provider: ProviderName, res: ServerResponse): void {
+    this.listRequests.set(provider, this.modelListRequests(provider) + 1);
+    const wire = wireFormats[provider];
+    const failure = this.modelListFailures.get(provider);
+    if (failure !== undefined) return sendJson(res, failure, wire.errorBody(failure, ''));
+    sendJson(res, 200, wire.modelList(this.models(provider)));
+  }
+
   private models(provider: ProviderName): string[] {
+    const offered = this.offered.get(provider);
+    if (offered) return offered;
     const configured = [...this.behaviours.keys()]
       .filter((k) => k.startsWith(`${provider}:`))
       .map((k) => k.slice(provider.length + 1));

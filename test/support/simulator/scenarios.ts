@@ -16,6 +16,7 @@ export interface StartSimulatorOptions {
 export const KNOWN_MODELS: Record<ProviderName, string[]> = {
   groq: ['openai/gpt-oss-120b', 'openai/gpt-oss-20b', 'qwen/qwen3.8-27b'],
   cerebras: ['gpt-oss-120b', 'qwen-3.8-27b'],
+  local: ['gpt-oss-20b'],
 };
 
 const DEMO_ANSWER =

@@ -41,6 +41,8 @@ const UNLIMITED_HEADERS: Record<ProviderName, Record<string, string>> = {
     'x-ratelimit-remaining-requests-day': PLENTY,
     'x-ratelimit-remaining-tokens-minute': PLENTY,
   },
+  // A generic server sends none.
+  local: {},
 };
 for (const provider of ['groq', 'cerebras'] as const) {
   for (const model of KNOWN_MODELS[provider]) sim.setRateLimitHeaders(provider, model, UNLIMITED_HEADERS[provider]);

@@ -1,8 +1,9 @@
-// Payload shapes of Groq's and Cerebras' OpenAI-style chat-completions APIs, as the
+// Payload shapes of Groq's and Cerebras' OpenAI-style chat-completions APIs, and of a generic
+// OpenAI-compatible server (`local`: what vLLM, Ollama or llama.cpp serve under /v1), as the
 // simulator sends them. See /work/shared/reference/providers.md for the real formats.
 import { checkToolUse, given } from './request-checks.js';
 
-export type ProviderName = 'groq' | 'cerebras';
+export type ProviderName = 'groq' | 'cerebras' | 'local';
 
 export interface Usage {
   prompt_tokens: number;
@@ -417,4 +418,61 @@ function timeInfo(ctx: ResponseContext): Json {
   return { ...timings, created: ctx.created };
 }
 
-export const wireFormats: Record<ProviderName, WireFormat> = { groq: groqWire, cerebras: cerebrasWire };
+/** Fields only Groq or Cerebras define: a generic server refuses them, so the gateway must not send them there. */
+const PROVIDER_SPECIFIC_FIELDS = ['include_reasoning', 'reasoning_format', 'disable_reasoning'];
+
+/**
+ * A generic OpenAI-compatible server: OpenAI's shapes (errors under `error`, usage on a final
+ * usage-only chunk when `stream_options.include_usage` is set), no rate-limit headers at all.
+ */
+export const localWire: WireFormat = {
+  chatPath: '/v1/chat/completions',
+  modelsPath: '/v1/models',
+
+  completion: (ctx, message) => completion(ctx, message, {}),
+
+  deltaChunk: (ctx, delta, first) => chunk(ctx, [deltaChoice(delta, first)]),
+
+  toolCallDeltas: (call, index, fragments = 2) => [
+    toolCallHeader(call, index, ''),
+    ...splitText(call.arguments, fragments).map((args) => argumentsDelta(index, args)),
+  ],
+
+  checkRequest(body) {
+    const fields = fieldsOf(body);
+    const wrong = checkToolUse(fields, GROQ_ROLES);
+    if (wrong) return wrong;
+    const specific = PROVIDER_SPECIFIC_FIELDS.find((field) => field in fields);
+    return specific ? { param: specific, message: `Unrecognized request argument supplied: ${specific}` } : undefined;
+  },
+
+  reasoningOutput: (body) => (fieldsOf(body).reasoning_effort === 'none' ? 'hidden' : 'parsed'),
+
+  badRequest: (problem) => ({ error: { message: problem.message, type: 'invalid_request_error', param: problem.param, code: null } }),
+
+  finishChunks: (ctx) =>
+    ctx.includeUsage ? [chunk(ctx, [finishChoice(ctx)]), chunk(ctx, [], { usage: usageOf(ctx) })] : [chunk(ctx, [finishChoice(ctx)])],
+
+  errorBody(status, model) {
+    if (status === 429) return { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } };
+    if (status === 404) {
+      return { error: { message: `The model \`${model}\` does not exist`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' } };
+    }
+    return { error: { message: httpMessage(status), type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: null } };
+  },
+
+  unknownRoute: (method, path) => ({ error: { message: `Unknown request URL: ${method} ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } }),
+
+  errorFrame: (_status, message) => ({ error: { message, type: 'server_error', param: null, code: null } }),
+
+  errorHeaders: (status): Record<string, string> => (status === 429 ? { 'retry-after': '5' } : {}),
+
+  rateLimitHeaders: () => ({}),
+
+  modelList: (models) => ({
+    object: 'list',
+    data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'local' })),
+  }),
+};
+
+export const wireFormats: Record<ProviderName, WireFormat> = { groq: groqWire, cerebras: cerebrasWire, local: localWire };
