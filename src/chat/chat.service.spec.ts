@@ -46,7 +46,10 @@ function setUp(options: { autoFallback?: boolean; outcomes: Record<string, Upstr
   const learning = { learn: vi.fn<FailureLearning['learn']>() };
   const telemetry = { emit: vi.fn<(event: string, ...rest: unknown[]) => void>() };
   const lifecycle = { draining: options.draining ?? false, interrupted: new AbortController().signal };
-  const selector = { candidates: () => ({ ordered: [first, second], shared: { candidates: [first, second], ordering: 'given' } }) };
+  const selector = {
+    candidates: () => ({ ordered: [first, second], shared: { candidates: [first, second], ordering: 'given' } }),
+    withinContextWindows: (plan: unknown) => ({ plan, tooSmall: [] }),
+  };
   const config = fakeConfig({ AUTO_FALLBACK: options.autoFallback ?? true, DEFAULT_COOLDOWN_MS: 30_000, MAX_MESSAGES: 256, MAX_INPUT_CHARS: 400_000 } as Partial<Environment>);
   const service = new ChatService(
     config,

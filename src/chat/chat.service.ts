@@ -70,10 +70,13 @@ export class ChatService {
     if (this.lifecycle.draining) throw new ShuttingDownError();
     checkRequestSize(command, this.sizeLimits);
     const { requestId } = record.context;
-    const plan = this.selector.candidates(command.model, record.context.allowedModels, requiredCapabilities(command));
+    const candidates = this.selector.candidates(command.model, record.context.allowedModels, requiredCapabilities(command));
     const promptTokens = estimatePromptTokens(command.messages, command.tools);
     const maxCompletionTokensFor = (deployment: Deployment) => command.maxTokens ?? deployment.defaults.maxCompletionTokens;
     const tokensFor = (deployment: Deployment) => promptTokens + maxCompletionTokensFor(deployment);
+    // A deployment the request cannot fit would answer a certain 400: skipped, and named in the attempts.
+    const { plan, tooSmall } = this.selector.withinContextWindows(candidates, tokensFor);
+    for (const deployment of tooSmall) record.failures.push({ model: deployment.id, provider: deployment.provider, error: 'context_window_exceeded' });
     const failures: UpstreamError[] = [];
     // Without fallback only the first candidate in the rotation's order is ever considered.
     const first = await this.tracker.reserveFirst(plan, tokensFor, this.autoFallback ? Number.POSITIVE_INFINITY : 1);

@@ -136,6 +136,20 @@ export class Environment {
   MODELS_FILE?: string;
 
   /**
+   * How often each configured provider's model list is read (and once at start-up): a catalog
+   * model the provider no longer offers is skipped, one it offers again is restored. 0: never.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  MODEL_DISCOVERY_INTERVAL_MS = 3_600_000;
+
+  /** Serve the models a provider lists that the catalog does not use, with default limits. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'DISCOVERY_AUTO_ENABLE must be one of true, false, 1, 0, yes, no, on, off' })
+  DISCOVERY_AUTO_ENABLE = false;
+
+  /**
    * Path to the JSON file of client access keys (name, SHA-256 of the key, optional limits and
    * models). Unset: the gateway is open to anyone who can reach it.
    */

@@ -57,23 +57,42 @@ export function deploymentKey(provider: string, id: string): string {
   return `${provider}/${id}`;
 }
 
-/** The validated catalog in force (built-in or MODELS_FILE), fixed for the process's life. */
+/**
+ * The validated catalog in force (built-in or MODELS_FILE). Deployments are only ever added (models a
+ * provider lists, with DISCOVERY_AUTO_ENABLE), never removed; readers take the arrays afresh.
+ */
 export class ModelCatalog {
-  readonly deployments: readonly Deployment[];
-  /** Public model ids with their deployments, in catalog order. */
-  readonly groups: ReadonlyMap<string, Deployment[]>;
+  private current: readonly Deployment[] = [];
+  private byModel: ReadonlyMap<string, Deployment[]> = new Map();
 
   constructor(entries: ModelEntry[]) {
-    this.deployments = entries.map((entry) => ({
-      ...entry,
-      key: deploymentKey(entry.provider, entry.id),
-      model: entry.model ?? entry.id,
-      capabilities: { ...DEFAULT_CAPABILITIES, ...entry.capabilities },
-    }));
+    this.add(entries);
+  }
+
+  get deployments(): readonly Deployment[] {
+    return this.current;
+  }
+
+  /** Public model ids with their deployments, in catalog order. */
+  get groups(): ReadonlyMap<string, Deployment[]> {
+    return this.byModel;
+  }
+
+  /** Adds deployments after the others (an entry whose `provider/id` is already served is left out). */
+  add(entries: readonly ModelEntry[]): Deployment[] {
+    const known = new Set(this.current.map((deployment) => deployment.key));
+    const added = entries
+      .map((entry): Deployment => ({
+        ...entry,
+        key: deploymentKey(entry.provider, entry.id),
+        model: entry.model ?? entry.id,
+        capabilities: { ...DEFAULT_CAPABILITIES, ...entry.capabilities },
+      }))
+      .filter((deployment) => !known.has(deployment.key));
+    this.current = [...this.current, ...added];
     const groups = new Map<string, Deployment[]>();
-    for (const deployment of this.deployments) {
-      groups.set(deployment.model, [...(groups.get(deployment.model) ?? []), deployment]);
-    }
-    this.groups = groups;
+    for (const deployment of this.current) groups.set(deployment.model, [...(groups.get(deployment.model) ?? []), deployment]);
+    this.byModel = groups;
+    return added;
   }
 }

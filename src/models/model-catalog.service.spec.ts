@@ -5,6 +5,7 @@ import type { ModelEntry } from '../config/model-catalog.js';
 import type { ProviderAdapter } from '../providers/provider-adapter.js';
 import { UsageTracker } from '../usage/usage-tracker.service.js';
 import { ModelCatalogService } from './model-catalog.service.js';
+import { ModelOfferings } from './model-offerings.js';
 
 const CATALOG = [
   modelEntry('groq', 'llama-3.3-70b'),
@@ -49,7 +50,7 @@ describe('ModelCatalogService', () => {
     const clock = new FakeClock();
     const settings = { windowSize: 20, windowMs: 60_000, minRequests: 2, failureRatio: 0.5, cooldownMs: 5_000, maxCooldownMs: 5_000 };
     const tracker = new UsageTracker(clock, settings);
-    const catalog = new ModelCatalogService(new ModelCatalog(CATALOG), fakeRegistry(fakeAdapter('groq', true), fakeAdapter('cerebras', true)), tracker);
+    const catalog = new ModelCatalogService(new ModelCatalog(CATALOG), fakeRegistry(fakeAdapter('groq', true), fakeAdapter('cerebras', true)), tracker, new ModelOfferings());
     const [model] = catalog.deployments;
     const fail = () => {
       const admission = tracker.tryReserve(model, 1);

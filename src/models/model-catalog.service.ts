@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ModelCatalog, type Deployment } from '../config/model-catalog.js';
+import { ModelCatalog, type Deployment, type ModelEntry } from '../config/model-catalog.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { UsageTracker, describeOpenCircuit } from '../usage/usage-tracker.service.js';
+import { ModelOfferings } from './model-offerings.js';
 
 export interface Availability {
   available: boolean;
@@ -15,6 +16,7 @@ export class ModelCatalogService {
     private readonly catalog: ModelCatalog,
     private readonly providers: ProviderRegistry,
     private readonly tracker: UsageTracker,
+    private readonly offerings: ModelOfferings,
   ) {
     const unknown = catalog.deployments.filter((deployment) => !providers.get(deployment.provider));
     if (unknown.length > 0) {
@@ -40,7 +42,19 @@ export class ModelCatalogService {
     if (!adapter.configured) return { available: false, reason: `${adapter.apiKeyVariable} is not set` };
     const unavailable = this.tracker.unavailableReason(deployment.key);
     if (unavailable) return { available: false, reason: unavailable };
+    const notOffered = this.offerings.notOffered(deployment);
+    if (notOffered) return { available: false, reason: notOffered };
     return { available: true };
+  }
+
+  /** Prompt plus completion tokens the deployment takes: the catalog's figure, else its provider's; undefined when neither says. */
+  contextWindow(deployment: Deployment): number | undefined {
+    return this.offerings.contextWindow(deployment);
+  }
+
+  /** Serves more deployments from now on (models a provider lists, with DISCOVERY_AUTO_ENABLE). */
+  add(entries: readonly ModelEntry[]): Deployment[] {
+    return this.catalog.add(entries);
   }
 
   /** Servability plus circuit and cooldown: what /models reports as available right now. */

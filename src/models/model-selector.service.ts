@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ModelNotAllowedError, ModelNotFoundError, NoModelAvailableError, RequestInvalidError } from '../common/errors/gateway-errors.js';
+import { ModelNotAllowedError, ModelNotFoundError, NoModelAvailableError, RequestInvalidError, RequestTooLargeError } from '../common/errors/gateway-errors.js';
 import type { Capability, Deployment } from '../config/model-catalog.js';
 import { allows } from './allowed-models.js';
 import { ModelCatalogService } from './model-catalog.service.js';
@@ -43,6 +43,29 @@ export class ModelSelector {
     const servable = deployments.filter((deployment) => this.catalog.servability(deployment).available);
     const ordered = servable.length > 0 ? this.strategy.preview(servable) : null;
     return ordered ? this.plan(servable, ordered) : null;
+  }
+
+  /**
+   * The plan without the deployments whose context window cannot hold the request (`tokensFor`:
+   * its estimated prompt plus its max_tokens there), and those left out. None left: a 413, since
+   * no retry can help.
+   */
+  withinContextWindows(plan: CandidatePlan, tokensFor: (deployment: Deployment) => number): { plan: CandidatePlan; tooSmall: Deployment[] } {
+    const fits = (deployment: Deployment) => {
+      const window = this.catalog.contextWindow(deployment);
+      return window === undefined || tokensFor(deployment) <= window;
+    };
+    const tooSmall = plan.ordered.filter((deployment) => !fits(deployment));
+    if (tooSmall.length === 0) return { plan, tooSmall };
+    if (tooSmall.length === plan.ordered.length) {
+      throw new RequestTooLargeError(
+        tooSmall.map((deployment) => `${deployment.key} needs about ${tokensFor(deployment)} tokens (prompt estimate plus max_tokens), more than its ${this.catalog.contextWindow(deployment)}-token context window`),
+      );
+    }
+    return {
+      plan: { ordered: plan.ordered.filter(fits), shared: { candidates: plan.shared.candidates.filter(fits), ordering: plan.shared.ordering } },
+      tooSmall,
+    };
   }
 
   private plan(servable: Deployment[], ordered: Deployment[]): CandidatePlan {

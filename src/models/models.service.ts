@@ -6,6 +6,7 @@ import { UsageTracker } from '../usage/usage-tracker.service.js';
 import type { GatewayStatusDto, ModelGroupDto, ModelsResponseDto, ModelViewDto } from './dto/model-view.dto.js';
 import { allows } from './allowed-models.js';
 import { ModelCatalogService } from './model-catalog.service.js';
+import { ModelOfferings } from './model-offerings.js';
 import { ModelSelector } from './model-selector.service.js';
 
 /** Builds the reports of GET / and GET /models. */
@@ -14,6 +15,7 @@ export class ModelsService {
   constructor(
     private readonly catalog: ModelCatalogService,
     private readonly selector: ModelSelector,
+    private readonly offerings: ModelOfferings,
     private readonly tracker: UsageTracker,
     private readonly config: ConfigService<Environment, true>,
   ) {}
@@ -54,6 +56,7 @@ export class ModelsService {
         ...(reason ? { reason } : {}),
         priority: deployment.priority,
         capabilities: deployment.capabilities,
+        contextWindow: this.catalog.contextWindow(deployment) ?? null,
         configuredLimits: deployment.limits,
         rateLimit: providerRateLimit,
         cooldownUntil: cooldownUntil ? new Date(cooldownUntil).toISOString() : null,
@@ -77,6 +80,13 @@ export class ModelsService {
       autoFallback: this.config.get('AUTO_FALLBACK', { infer: true }),
       models,
       groups,
+      // Filtered like the models: a key limited to some models sees no other provider's offer.
+      discovered: allowed === null ? this.offerings.discovered(this.catalog.deployments) : [],
+      discovery: {
+        intervalMs: this.config.get('MODEL_DISCOVERY_INTERVAL_MS', { infer: true }),
+        autoEnable: this.config.get('DISCOVERY_AUTO_ENABLE', { infer: true }),
+        providers: this.offerings.status().map((listing) => ({ ...listing, listedAt: listing.listedAt === null ? null : new Date(listing.listedAt).toISOString() })),
+      },
     };
   }
 

@@ -56,6 +56,10 @@ export class DeploymentHealth implements AdmissionGate {
     this.health(key).unavailableReason = reason;
   }
 
+  clearUnavailable(key: string): void {
+    this.health(key).unavailableReason = null;
+  }
+
   unavailableReason(key: string): string | null {
     return this.health(key).unavailableReason;
   }

@@ -111,6 +111,11 @@ export class UsageTracker {
     this.health.markUnavailable(key, reason);
   }
 
+  /** The deployment can serve again (its provider lists it): forgets why it was marked unavailable. */
+  clearUnavailable(key: string): void {
+    this.health.clearUnavailable(key);
+  }
+
   unavailableReason(key: string): string | null {
     return this.health.unavailableReason(key);
   }

@@ -5,6 +5,7 @@ import type { Environment } from '../../src/config/environment.js';
 import { ModelCatalog, type Deployment } from '../../src/config/model-catalog.js';
 import type { ModelEntry } from '../../src/config/model-catalog.js';
 import { ModelCatalogService } from '../../src/models/model-catalog.service.js';
+import { ModelOfferings } from '../../src/models/model-offerings.js';
 import type { ProviderAdapter } from '../../src/providers/provider-adapter.js';
 import type { ProviderRegistry } from '../../src/providers/provider-registry.js';
 import { Clock } from '../../src/usage/clock.js';
@@ -63,7 +64,8 @@ export class FakeClock extends Clock {
 export function catalogService(
   entries: ModelEntry[],
   adapters: ProviderAdapter[] = [fakeAdapter('groq', true), fakeAdapter('cerebras', true)],
-): { catalog: ModelCatalogService; tracker: UsageTracker } {
+): { catalog: ModelCatalogService; tracker: UsageTracker; offerings: ModelOfferings } {
   const tracker = new UsageTracker(new FakeClock());
-  return { tracker, catalog: new ModelCatalogService(new ModelCatalog(entries), fakeRegistry(...adapters), tracker) };
+  const offerings = new ModelOfferings();
+  return { tracker, offerings, catalog: new ModelCatalogService(new ModelCatalog(entries), fakeRegistry(...adapters), tracker, offerings) };
 }

@@ -50,6 +50,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     CEREBRAS_BASE_URL: sim.cerebrasBaseUrl,
     UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '2000',
     UPSTREAM_IDLE_TIMEOUT_MS: '2000',
+    // The simulator lists only the models it was told of: a test that wants discovery turns it on.
+    MODEL_DISCOVERY_INTERVAL_MS: '0',
     ...options.env,
   };
   if (options.models) {

@@ -91,6 +91,8 @@ async function launch(options: GatewayProcessOptions, port: number): Promise<Gat
     PORT: String(port),
     UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: '2000',
     UPSTREAM_IDLE_TIMEOUT_MS: '2000',
+    // The simulator lists only the models it was told of: a test that wants discovery turns it on.
+    MODEL_DISCOVERY_INTERVAL_MS: '0',
   });
   if (options.models) {
     env.MODELS_FILE = join(home, 'models.json');

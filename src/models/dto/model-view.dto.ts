@@ -60,6 +60,12 @@ export class ModelViewDto {
   priority: number;
   /** What it can do beyond text; a request that needs what it lacks skips it. */
   capabilities: ModelCapabilitiesDto;
+  /**
+   * Prompt plus completion tokens it takes (the catalog's figure, else what its provider's model
+   * list reports); a request that cannot fit skips it. null: unknown.
+   */
+  @ApiProperty({ type: Number, nullable: true, example: 131072 })
+  contextWindow: number | null;
   configuredLimits: ModelLimitsSchema;
   /**
    * The limits the provider last reported in its response headers (with REDIS_URL: the most recently
@@ -93,6 +99,38 @@ export class ModelGroupDto {
   nextPick: string | null;
 }
 
+/** A model a provider lists that no catalog entry of that provider uses: one there to add. */
+export class DiscoveredModelDto {
+  provider: string;
+  /** The provider's model id (add it to the catalog as `id`, with `provider`). */
+  id: string;
+  /** As the provider reports it; null when it does not. */
+  @ApiProperty({ type: Number, nullable: true })
+  contextWindow: number | null;
+}
+
+/** One provider's model listing (MODEL_DISCOVERY_INTERVAL_MS). */
+export class ProviderListingDto {
+  provider: string;
+  /** The last successful listing (ISO 8601); null before the first. */
+  @ApiProperty({ type: String, nullable: true })
+  listedAt: string | null;
+  /** How many models it listed. */
+  @ApiProperty({ type: Number, nullable: true })
+  models: number | null;
+  /** Why the latest listing failed (the last good one stands meanwhile); null when it succeeded. */
+  @ApiProperty({ type: String, nullable: true })
+  error: string | null;
+}
+
+export class DiscoveryStatusDto {
+  /** How often each provider's models are listed, in ms; 0: discovery is off. */
+  intervalMs: number;
+  /** Whether listed models the catalog does not use are served (with default limits). */
+  autoEnable: boolean;
+  providers: ProviderListingDto[];
+}
+
 export class ModelsResponseDto {
   /** The rotation strategy in force. */
   strategy: string;
@@ -101,6 +139,12 @@ export class ModelsResponseDto {
   models: ModelViewDto[];
   /** Public model ids and the deployments that serve them. */
   groups: ModelGroupDto[];
+  /**
+   * Models the providers list that the catalog does not use (with DISCOVERY_AUTO_ENABLE they are
+   * served and appear under `models` instead). Empty with discovery off.
+   */
+  discovered: DiscoveredModelDto[];
+  discovery: DiscoveryStatusDto;
 }
 
 export class ModelSummaryDto {

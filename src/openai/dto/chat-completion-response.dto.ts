@@ -111,6 +111,11 @@ export class OpenAiModelDto {
   created: number;
   /** The provider, or the providers separated by commas for a model several serve. */
   owned_by: string;
+  /**
+   * Prompt plus completion tokens it takes (as Groq's model objects say it): for a public model the
+   * largest of its deployments' (a request too large for one skips it). Absent when unknown.
+   */
+  context_window?: number;
 }
 
 export class OpenAiModelListDto {

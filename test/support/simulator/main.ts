@@ -26,6 +26,7 @@ const sim = await startSimulator({
 console.log(`Provider simulator (scenario: ${scenario})`);
 console.log(`  GROQ_BASE_URL=${sim.groqBaseUrl}`);
 console.log(`  CEREBRAS_BASE_URL=${sim.cerebrasBaseUrl}`);
+console.log(`  an OpenAI-compatible server (a catalog file's "baseUrl"): ${sim.localBaseUrl}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void sim.stop().then(() => process.exit(0)));
