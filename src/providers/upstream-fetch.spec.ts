@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UpstreamAnomalyKind } from './upstream-anomalies.js';
-import { MAX_ERROR_BODY_BYTES, UpstreamHeaders, createUpstreamFetch } from './upstream-fetch.js';
+import { MAX_ERROR_BODY_BYTES, MAX_LIST_BODY_BYTES, UpstreamHeaders, createUpstreamFetch } from './upstream-fetch.js';
 
 /** Serves `/small` (a short JSON error) and `/huge` (64 MiB of JSON-looking text), recording whether /huge was written to the end. */
 let server: Server;
@@ -50,7 +50,7 @@ describe('upstreamFetch', () => {
 
   it('reads at most MAX_ERROR_BODY_BYTES of a huge error body, abandons the rest and reports it', async () => {
     const kinds: UpstreamAnomalyKind[] = [];
-    const response = await createUpstreamFetch((kind) => kinds.push(kind))(`${origin}/huge`);
+    const response = await createUpstreamFetch((kind) => kinds.push(kind))(`${origin}/huge`, { method: 'POST' });
     expect(response.status).toBe(500);
     const text = await response.text();
     expect(text.length).toBe(MAX_ERROR_BODY_BYTES);
@@ -62,9 +62,34 @@ describe('upstreamFetch', () => {
 
   it('refuses to parse a huge body as JSON', async () => {
     const kinds: UpstreamAnomalyKind[] = [];
-    const response = await createUpstreamFetch((kind) => kinds.push(kind))(`${origin}/huge`);
+    const response = await createUpstreamFetch((kind) => kinds.push(kind))(`${origin}/huge`, { method: 'POST' });
     await expect(response.json()).rejects.toThrow(/larger than 65536 bytes/);
     expect(kinds).toEqual(['oversized_error_body']);
+  });
+
+  it("reads a GET's body (a model list) up to MAX_LIST_BODY_BYTES, and no further", async () => {
+    const kinds: UpstreamAnomalyKind[] = [];
+    const response = await createUpstreamFetch((kind) => kinds.push(kind))(`${origin}/huge`);
+    expect((await response.text()).length).toBe(MAX_LIST_BODY_BYTES);
+    expect(kinds).toEqual(['oversized_error_body']);
+  });
+
+  it('leaves out the request headers it is told to (a keyless provider gets no Authorization)', async () => {
+    const seen: Array<string | undefined> = [];
+    const echo = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/`;
+    try {
+      await (await createUpstreamFetch(undefined, ['authorization'])(url, { headers: { Authorization: 'Bearer none' } })).text();
+      await (await createUpstreamFetch()(url, { headers: { Authorization: 'Bearer k' } })).text();
+    } finally {
+      echo.closeAllConnections();
+      await new Promise((resolve) => echo.close(resolve));
+    }
+    expect(seen).toEqual([undefined, 'Bearer k']);
   });
 });
 

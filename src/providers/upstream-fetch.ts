@@ -10,6 +10,12 @@ import type { AnomalySink } from './upstream-anomalies.js';
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /**
+ * The most of a GET's body that is read: a model list (OpenRouter's, with every model described,
+ * is a few MiB); past it the list is refused.
+ */
+export const MAX_LIST_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
  * The transport both SDKs use (their `fetch` option): undici's `request` on one shared
  * keep-alive pool with no cap on connections per origin, so thousands of streams can be open
  * upstream at once. It skips what WHATWG fetch adds on the hot path (a web ReadableStream per
@@ -74,6 +80,7 @@ export class UpstreamResponse {
     readonly body: Dispatcher.ResponseData['body'],
     readonly url: string,
     private readonly anomaly: AnomalySink = () => undefined,
+    private readonly maxBodyBytes = MAX_ERROR_BODY_BYTES,
   ) {
     this.headers = new UpstreamHeaders(rawHeaders);
   }
@@ -86,15 +93,15 @@ export class UpstreamResponse {
     return '';
   }
 
-  /** At most MAX_ERROR_BODY_BYTES of the body, as text; a longer body is cut there. */
+  /** At most `maxBodyBytes` of the body, as text; a longer body is cut there. */
   async text(): Promise<string> {
     return (await this.boundedText()).text;
   }
 
-  /** The body as JSON; a body longer than MAX_ERROR_BODY_BYTES is refused unparsed. */
+  /** The body as JSON; a body longer than `maxBodyBytes` is refused unparsed. */
   async json(): Promise<unknown> {
     const { text, cut } = await this.boundedText();
-    if (cut) throw new Error(`response body larger than ${MAX_ERROR_BODY_BYTES} bytes`);
+    if (cut) throw new Error(`response body larger than ${this.maxBodyBytes} bytes`);
     return JSON.parse(text) as unknown;
   }
 
@@ -104,7 +111,7 @@ export class UpstreamResponse {
     let length = 0;
     let cut = false;
     for await (const chunk of this.body as AsyncIterable<Buffer>) {
-      const room = MAX_ERROR_BODY_BYTES - length;
+      const room = this.maxBodyBytes - length;
       if (chunk.length > room) {
         chunks.push(chunk.subarray(0, room));
         cut = true;
@@ -139,14 +146,16 @@ export function createUpstreamFetch(anomaly?: AnomalySink, withoutHeaders: reado
     const target = String(url);
     const headers = toHeaderRecord(init.headers);
     for (const name of Object.keys(headers)) if (withoutHeaders.includes(name.toLowerCase())) delete headers[name];
+    const method = (init.method ?? 'GET') as Dispatcher.HttpMethod;
     const response = await request(target, {
-      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+      method,
       headers,
       body: init.body as string | undefined,
       signal: init.signal ?? undefined,
       dispatcher: pool,
     });
-    return new UpstreamResponse(response.statusCode, response.headers, response.body, target, anomaly);
+    // A POST's body is an error's (a stream is decoded by the adapter); a GET's may be a whole model list.
+    return new UpstreamResponse(response.statusCode, response.headers, response.body, target, anomaly, method === 'GET' ? MAX_LIST_BODY_BYTES : MAX_ERROR_BODY_BYTES);
   };
 }
 

@@ -64,6 +64,18 @@ describe('model discovery (MODEL_DISCOVERY_INTERVAL_MS)', () => {
     expect((await getModels(gw)).models.every((view) => view.available)).toBe(true);
   });
 
+  it('neither start-up nor a request waits for a provider slow to list its models', async () => {
+    const gw = await start({ models: group, env: DISCOVERY });
+    gw.sim.setModelListDelay('groq', 5_000);
+    gw.sim.setModelListDelay('cerebras', 5_000);
+    const startedAt = performance.now();
+    const restarted = await start({ sim: gw.sim, models: group, env: DISCOVERY });
+    expect(await servedBy(restarted)).toBe('groq');
+    // Started and answered long before either list arrives (and closing it does not wait for them either).
+    expect(performance.now() - startedAt).toBeLessThan(3_000);
+    expect(gw.sim.modelListRequests('groq')).toBeGreaterThan(0);
+  });
+
   it('lists what a provider offers that the catalog does not use, with the context window it reports', async () => {
     const gw = await start({ models: group, env: DISCOVERY });
     gw.sim.setOfferedModels('groq', ['a', 'new-model']);

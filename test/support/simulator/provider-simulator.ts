@@ -163,6 +163,7 @@ export class ProviderSimulator {
   private readonly offered = new Map<ProviderName, string[]>();
   private readonly modelListFailures = new Map<ProviderName, number>();
   private readonly listRequests = new Map<ProviderName, number>();
+  private readonly modelListDelays = new Map<ProviderName, number>();
   private defaultBehaviour: Behaviour = { kind: 'ok' };
   private port: number | undefined;
   private readonly streams: StreamStats = { open: 0, peakOpen: 0, started: 0, aborted: 0 };
@@ -231,6 +232,12 @@ export class ProviderSimulator {
     else this.modelListFailures.set(provider, status);
   }
 
+  /** The models endpoint answers only after this long (a provider slow to list), until set back to null. */
+  setModelListDelay(provider: ProviderName, delayMs: number | null): void {
+    if (delayMs === null) this.modelListDelays.delete(provider);
+    else this.modelListDelays.set(provider, delayMs);
+  }
+
   /** How many times each provider's models endpoint was asked. */
   modelListRequests(provider: ProviderName): number {
     return this.listRequests.get(provider) ?? 0;
@@ -259,6 +266,7 @@ export class ProviderSimulator {
     this.offered.clear();
     this.modelListFailures.clear();
     this.listRequests.clear();
+    this.modelListDelays.clear();
     this.defaultBehaviour = { kind: 'ok' };
     this.requests.length = 0;
     this.resetStreamStats();
@@ -389,8 +397,11 @@ export class ProviderSimulator {
     return { ...wireFormats[provider].rateLimitHeaders(used), ...this.rateLimitOverrides.get(k) };
   }
 
-  private listModels(provider: ProviderName, res: ServerResponse): void {
+  private async listModels(provider: ProviderName, res: ServerResponse): Promise<void> {
     this.listRequests.set(provider, this.modelListRequests(provider) + 1);
+    const delay = this.modelListDelays.get(provider);
+    if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (res.destroyed) return;
     const wire = wireFormats[provider];
     const failure = this.modelListFailures.get(provider);
     if (failure !== undefined) return sendJson(res, failure, wire.errorBody(failure, ''));
