@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateAccessKey, hashAccessKey } from '../../src/access/access-key.js';
 import { CapturedLog } from '../support/captured-log.js';
-import { hello, model, postChat, startGateway, TEST_CEREBRAS_KEY, TEST_GROQ_KEY, type Gateway } from '../support/gateway-harness.js';
+import { hello, localProvider, model, postChat, startGateway, TEST_CEREBRAS_KEY, TEST_GROQ_KEY, type Gateway } from '../support/gateway-harness.js';
 
 describe('keys never reach the log or the console', () => {
   let gateway: Gateway | undefined;
@@ -16,6 +16,7 @@ describe('keys never reach the log or the console', () => {
     await gateway?.close();
     if (directory) rmSync(directory, { recursive: true, force: true });
     delete process.env.DEBUG;
+    delete process.env.OPENAI_LOG;
   });
 
   it('even with LOG_LEVEL=trace and DEBUG=true (which makes the Cerebras SDK log request headers)', async () => {
@@ -71,4 +72,32 @@ describe('keys never reach the log or the console', () => {
       expect(everything).not.toContain(secret);
     }
   });
+
+  it("nor a declared provider's key, with the openai SDK's own debug logging on (OPENAI_LOG=debug), through failures and model listings", async () => {
+    process.env.OPENAI_LOG = 'debug';
+    const printed: string[] = [];
+    for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        printed.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+      });
+    }
+    const log = new CapturedLog();
+    const secret = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+    gateway = await startGateway({
+      models: [model('local', 'm', { priority: 1 }), model('groq', 'm', { priority: 2 })],
+      providers: (sim) => [localProvider(sim, { apiKeyVariable: 'ROUTER_API_KEY' })],
+      env: { ROUTER_API_KEY: secret, LOG_LEVEL: 'trace', ROTATION_STRATEGY: 'priority', MODEL_DISCOVERY_INTERVAL_MS: '50' },
+      logDestination: log,
+    });
+    gateway.sim.setModelListFailure('local', 401);
+    gateway.sim.setBehaviour('local', 'm', { kind: 'error', status: 500 }, { kind: 'ok' });
+    for (let i = 0; i < 2; i++) await (await postChat(gateway, hello)).text();
+    await gateway.sim.waitFor(() => gateway!.sim.modelListRequests('local') >= 2);
+
+    expect(gateway.sim.requestsFor('local')[0]!.headers.authorization).toBe(`Bearer ${secret}`);
+    // The SDK did log each request, headers included (redacted by it, and never the key).
+    expect(printed.some((line) => line.includes('sending request'))).toBe(true);
+    expect([...printed, ...log.text].join('\n')).not.toContain(secret);
+  });
 });
+
