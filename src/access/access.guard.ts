@@ -62,6 +62,8 @@ export class AccessGuard implements CanActivate {
       promptTokens: 0,
       completionTokens: 0,
       timeToFirstTokenMs: null,
+      answerFirstTokenMs: null,
+      cache: null,
       durationMs: 0,
       outcome: 'rejected',
       errorCode: error.code,

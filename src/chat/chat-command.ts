@@ -25,6 +25,8 @@ export interface ChatMeta {
   attempts: AttemptRecord[];
   /** Request parameters left out: by the gateway, and by the provider that answers. */
   droppedParameters: string[];
+  /** Served from the response cache (`hit`), or stored in it once complete (`miss`); absent when the request is not cached. */
+  cache?: 'hit' | 'miss';
 }
 
 export type ChatEvent =

@@ -30,7 +30,7 @@ export function responseFormat(stream: boolean | undefined, accept: string | und
 }
 
 export function toChatCompletionResponse({ meta, content, reasoning, finishReason, usage }: ChatCompletion, includeReasoning: boolean): ChatCompletionResponseDto {
-  const { requestId, model, provider, attempts } = meta;
+  const { requestId, model, provider, attempts, cache } = meta;
   return {
     requestId,
     model,
@@ -40,5 +40,6 @@ export function toChatCompletionResponse({ meta, content, reasoning, finishReaso
     finishReason,
     usage,
     attempts,
+    ...(cache ? { cache } : {}),
   };
 }

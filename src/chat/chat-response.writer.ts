@@ -23,6 +23,7 @@ export class ChatResponseWriter {
 
   write(format: StreamFormat, session: ChatSession, reply: FastifyReply, options: { includeReasoning?: boolean } = {}): Promise<void> {
     reply.header('x-request-id', session.meta.requestId);
+    if (session.meta.cache) reply.header('x-gateway-cache', session.meta.cache);
     return format === 'sse' ? this.sse(session, reply, options.includeReasoning ?? false) : this.text(session, reply);
   }
 
@@ -34,8 +35,8 @@ export class ChatResponseWriter {
       writeTimeoutMs: this.writeTimeoutMs,
     });
     // meta leaves with the first deltas, in one write.
-    const { requestId, model, provider, attempts } = session.meta;
-    let text = sseEvent('meta', { requestId, model, provider, attempts });
+    const { requestId, model, provider, attempts, cache } = session.meta;
+    let text = sseEvent('meta', cache ? { requestId, model, provider, attempts, cache } : { requestId, model, provider, attempts });
     try {
       for await (const batch of session.events) {
         for (const event of batch) {

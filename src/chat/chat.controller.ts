@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ChatEndpoint } from '../common/http/chat-route.js';
+import { ApiCacheHeader, ChatEndpoint } from '../common/http/chat-route.js';
 import { abortOnDisconnect } from '../common/http/client-disconnect.js';
 import { chatContext } from '../common/http/request-context.js';
 import { ApiChatRequestBody, ApiChatResponses } from './chat-api.decorators.js';
@@ -23,6 +23,7 @@ export class ChatController {
   @Post()
   @HttpCode(200)
   @ChatEndpoint('chat')
+  @ApiCacheHeader()
   @ApiOperation({
     summary: 'Chat with a model',
     description:
@@ -41,7 +42,9 @@ export class ChatController {
     const command = { ...toChatCommand(body), context: chatContext(request, 'chat') };
     const includeReasoning = body.include_reasoning === true;
     if (format === 'json') {
-      await reply.send(toChatCompletionResponse(await this.chatService.complete(command, signal), includeReasoning));
+      const completion = await this.chatService.complete(command, signal);
+      if (completion.meta.cache) void reply.header('x-gateway-cache', completion.meta.cache);
+      await reply.send(toChatCompletionResponse(completion, includeReasoning));
       return;
     }
     await this.writer.write(format, await this.chatService.start(command, signal), reply, { includeReasoning });

@@ -4,6 +4,7 @@ import { ClientGoneError, RateLimitedError, ShuttingDownError, UpstreamFailedErr
 import type { Deployment } from '../config/model-catalog.js';
 import type { Environment } from '../config/environment.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.service.js';
+import type { ModelCatalogService } from '../models/model-catalog.service.js';
 import type { ModelSelector } from '../models/model-selector.service.js';
 import { UpstreamError, type UpstreamErrorKind } from '../providers/upstream-error.js';
 import type { ChatTelemetry } from '../telemetry/chat-telemetry.js';
@@ -61,6 +62,7 @@ function setUp(options: { autoFallback?: boolean; outcomes: Record<string, Upstr
     clock,
     telemetry as unknown as ChatTelemetry,
     lifecycle as unknown as Lifecycle,
+    { deployments: [first, second] } as unknown as ModelCatalogService,
   );
   const inFlight = (target: Deployment) => tracker.counters(target.key).inFlight;
   const emitted = (event: string) => telemetry.emit.mock.calls.filter(([name]) => name === event);

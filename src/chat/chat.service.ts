@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ClientGoneError, GatewayError, ShuttingDownError, UpstreamFailedError, UpstreamTimeoutError } from '../common/errors/gateway-errors.js';
 import type { Environment } from '../config/environment.js';
 import type { Deployment } from '../config/model-catalog.js';
 import { Lifecycle } from '../lifecycle/lifecycle.service.js';
+import { ModelCatalogService } from '../models/model-catalog.service.js';
 import { ModelSelector } from '../models/model-selector.service.js';
 import type { UpstreamError } from '../providers/upstream-error.js';
 import { ChatTelemetry, type ChatOutcome } from '../telemetry/chat-telemetry.js';
@@ -12,7 +13,9 @@ import { Clock } from '../usage/clock.js';
 import { FailureLearning } from '../usage/failure-learning.js';
 import { UsageTracker, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
 import { AttemptOpener } from './attempt-opener.js';
-import { estimatePromptTokens, requiredCapabilities, type ChatCommand, type ChatCompletion, type ChatSession } from './chat-command.js';
+import { RESPONSE_CACHE } from './cache/response-cache.provider.js';
+import type { ResponseCache } from './cache/response-cache.js';
+import { estimatePromptTokens, requiredCapabilities, type ChatCommand, type ChatCompletion, type ChatEvent, type ChatSession } from './chat-command.js';
 import { collectCompletion } from './completion.js';
 import { chooseFinalError } from './final-error.js';
 import { requestSummary, type RequestRecord } from './request-record.js';
@@ -39,6 +42,9 @@ export class ChatService {
     private readonly clock: Clock,
     private readonly telemetry: ChatTelemetry,
     private readonly lifecycle: Lifecycle,
+    private readonly catalog: ModelCatalogService,
+    // Null with CACHE=off (and in unit specs that build the service by hand).
+    @Optional() @Inject(RESPONSE_CACHE) private readonly cache: ResponseCache | null = null,
   ) {
     this.autoFallback = config.get('AUTO_FALLBACK', { infer: true });
     this.defaultCooldownMs = config.get('DEFAULT_COOLDOWN_MS', { infer: true });
@@ -56,7 +62,19 @@ export class ChatService {
       firstTokenAt: null,
     };
     try {
-      return await this.begin(command, signal, record);
+      if (this.lifecycle.draining) throw new ShuttingDownError();
+      checkRequestSize(command, this.sizeLimits);
+      const lookup = this.cache?.lookup(command, record.context.cacheDirective ?? 'default') ?? null;
+      if (!lookup) return await this.begin(command, signal, record);
+      const hit = await this.cache!.replay(lookup, record.context.requestId, (key) => this.catalog.deployments.find((deployment) => deployment.key === key));
+      if (hit) {
+        this.telemetry.emit('cacheHit', record.context.route, hit.bytes);
+        return this.replay(hit.session, record);
+      }
+      this.telemetry.emit('cacheMiss', record.context.route);
+      record.cache = 'miss';
+      const session = await this.begin(command, signal, record);
+      return this.cache!.record(lookup, session, (bytes) => this.telemetry.emit('cacheStored', bytes));
     } catch (error) {
       // From here on the relay reports the request; until here, this is its end.
       const outcome: ChatOutcome =
@@ -66,9 +84,28 @@ export class ChatService {
     }
   }
 
+  /**
+   * A cached answer: no deployment, no limits, no upstream call. Reported like any request once
+   * it has been written (or the client left), with no tokens charged to anyone.
+   */
+  private replay(session: ChatSession, record: RequestRecord): ChatSession {
+    record.cache = 'hit';
+    record.firstTokenAt = performance.now();
+    record.attemptStartedAt = record.firstTokenAt;
+    const telemetry = this.telemetry;
+    async function* reported(events: AsyncIterable<ChatEvent[]>): AsyncGenerator<ChatEvent[]> {
+      let outcome: ChatOutcome = 'cancelled';
+      try {
+        yield* events;
+        outcome = 'completed';
+      } finally {
+        telemetry.emit('requestFinished', requestSummary(record, outcome, null));
+      }
+    }
+    return { ...session, events: reported(session.events) };
+  }
+
   private async begin(command: ChatCommand, signal: AbortSignal, record: RequestRecord): Promise<ChatSession> {
-    if (this.lifecycle.draining) throw new ShuttingDownError();
-    checkRequestSize(command, this.sizeLimits);
     const { requestId } = record.context;
     const candidates = this.selector.candidates(command.model, record.context.allowedModels, requiredCapabilities(command));
     const promptTokens = estimatePromptTokens(command.messages, command.tools);
@@ -108,6 +145,7 @@ export class ChatService {
       try {
         const attempt = { deployment, reservation, promptTokens, maxCompletionTokens: maxCompletionTokensFor(deployment) };
         record.attempts += 1;
+        record.attemptStartedAt = performance.now();
         const opened = await this.opener.open(attempt, command, signal);
         record.firstTokenAt = performance.now();
         const droppedParameters = [...(command.droppedParameters ?? []), ...opened.droppedParameters];

@@ -13,6 +13,10 @@ export interface RequestRecord {
   /** The attempts that failed, in order, with why. */
   failures: AttemptRecord[];
   firstTokenAt: number | null;
+  /** When the latest attempt went upstream (the answering one, once a token came). */
+  attemptStartedAt?: number;
+  /** Served from the response cache, or looked up there and not found. */
+  cache?: 'hit' | 'miss';
 }
 
 /** The request's end, as reported once (`requestFinished`), by the chat service or the relay. */
@@ -23,8 +27,9 @@ export function requestSummary(
   answered?: Deployment,
   usage?: TokenUsage,
 ): ChatRequestSummary {
+  const { cacheDirective: _directive, ...context } = record.context;
   return {
-    ...record.context,
+    ...context,
     requestedModel: record.requestedModel,
     deployment: answered ? { provider: answered.provider, model: answered.id } : null,
     attempts: record.attempts,
@@ -32,8 +37,10 @@ export function requestSummary(
     promptTokens: usage?.promptTokens ?? 0,
     completionTokens: usage?.completionTokens ?? 0,
     timeToFirstTokenMs: record.firstTokenAt === null ? null : record.firstTokenAt - record.startedAt,
+    answerFirstTokenMs: record.firstTokenAt === null ? null : record.firstTokenAt - (record.attemptStartedAt ?? record.startedAt),
     durationMs: performance.now() - record.startedAt,
     outcome,
     errorCode,
+    cache: record.cache ?? null,
   };
 }

@@ -24,8 +24,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
-export const ROTATION_STRATEGIES = ['round-robin', 'random', 'least-used', 'priority'] as const;
+export const ROTATION_STRATEGIES = ['round-robin', 'random', 'least-used', 'priority', 'latency'] as const;
 export const REDIS_FAILURE_MODES = ['open', 'closed'] as const;
+export const CACHE_MODES = ['off', 'memory', 'redis'] as const;
+export type CacheMode = (typeof CACHE_MODES)[number];
 export type RedisFailureMode = (typeof REDIS_FAILURE_MODES)[number];
 export type RotationStrategyName = (typeof ROTATION_STRATEGIES)[number];
 
@@ -74,6 +76,17 @@ class AtMost implements ValidatorConstraintInterface {
 
   defaultMessage({ property, constraints }: ValidationArguments): string {
     return `${property} must not be greater than ${constraints[0] as string}`;
+  }
+}
+
+@ValidatorConstraint({ name: 'needsRedis' })
+class NeedsRedisUrl implements ValidatorConstraintInterface {
+  validate(value: unknown, { object }: ValidationArguments): boolean {
+    return value !== 'redis' || (object as { REDIS_URL?: string }).REDIS_URL !== undefined;
+  }
+
+  defaultMessage({ property }: ValidationArguments): string {
+    return `${property}=redis needs REDIS_URL`;
   }
 }
 
@@ -130,6 +143,23 @@ export class Environment {
   @IsBoolean({ message: 'AUTO_FALLBACK must be one of true, false, 1, 0, yes, no, on, off' })
   AUTO_FALLBACK = true;
 
+  /**
+   * ROTATION_STRATEGY=latency: after how many completed answers an old one counts half in a
+   * deployment's averaged time to first token and tokens per second.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LATENCY_HALF_LIFE_ANSWERS = 10;
+
+  /** ROTATION_STRATEGY=latency: the share of requests sent first to another deployment than the fastest, so a recovered one is noticed. */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  LATENCY_EXPLORATION = 0.05;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
@@ -175,6 +205,33 @@ export class Environment {
   /** When Redis is unreachable: `open` serves with this process's own limits, `closed` answers 503. */
   @IsIn(REDIS_FAILURE_MODES)
   REDIS_FAILURE_MODE: RedisFailureMode = 'open';
+
+  /** The exact response cache: `off`, `memory` (per replica) or `redis` (shared; needs REDIS_URL). */
+  @IsIn(CACHE_MODES)
+  @Validate(NeedsRedisUrl)
+  CACHE: CacheMode = 'off';
+
+  /** How long a cached answer is served. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1_000)
+  CACHE_TTL_MS = 3_600_000;
+
+  /** CACHE=memory: the most the cached answers may take (least recently used out first). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1_048_576)
+  CACHE_MAX_BYTES = 67_108_864;
+
+  /** Cache requests with `temperature: 0` without their asking (`x-gateway-cache: use`). */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'CACHE_ZERO_TEMPERATURE must be one of true, false, 1, 0, yes, no, on, off' })
+  CACHE_ZERO_TEMPERATURE = true;
+
+  /** One cache for every access key; by default each key has its own, so no answer passes between keys. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'CACHE_SHARED_ACROSS_KEYS must be one of true, false, 1, 0, yes, no, on, off' })
+  CACHE_SHARED_ACROSS_KEYS = false;
 
   /** No Redis command may hold a request longer than this. */
   @Transform(toInteger)

@@ -23,6 +23,7 @@ export function trafficView(minutes: readonly TrafficMinute[]): Pick<ActivityVie
 export abstract class ActivityStore {
   abstract requestFinished(summary: ChatRequestSummary, now: number): void;
   abstract fellBack(now: number): void;
+  abstract cacheLookup(now: number, result: 'hit' | 'miss', bytes?: number): void;
   abstract read(now: number): Promise<ActivityView>;
 }
 
@@ -38,6 +39,10 @@ export class InMemoryActivityStore extends ActivityStore {
 
   fellBack(now: number): void {
     this.traffic.fellBack(now);
+  }
+
+  cacheLookup(now: number, result: 'hit' | 'miss', bytes = 0): void {
+    this.traffic.cacheLookup(now, result, bytes);
   }
 
   read(now: number): Promise<ActivityView> {

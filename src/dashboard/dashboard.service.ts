@@ -16,6 +16,7 @@ import { ActivityStore } from './activity-store.js';
 @Injectable()
 export class DashboardService implements OnModuleInit {
   private readonly openGateway: boolean;
+  private readonly cacheMode: DashboardDataDto['cacheMode'];
 
   constructor(
     private readonly telemetry: ChatTelemetry,
@@ -26,12 +27,15 @@ export class DashboardService implements OnModuleInit {
     config: ConfigService<Environment, true>,
   ) {
     this.openGateway = !config.get('GATEWAY_API_KEYS', { infer: true });
+    this.cacheMode = config.get('CACHE', { infer: true });
   }
 
   onModuleInit(): void {
     this.telemetry.subscribe({
       requestFinished: (summary) => this.activity.requestFinished(summary, this.clock.now()),
       fellBack: () => this.activity.fellBack(this.clock.now()),
+      cacheHit: (_route, bytes) => this.activity.cacheLookup(this.clock.now(), 'hit', bytes),
+      cacheMiss: () => this.activity.cacheLookup(this.clock.now(), 'miss'),
     });
   }
 
@@ -44,6 +48,7 @@ export class DashboardService implements OnModuleInit {
       models,
       usage,
       activityScope: activity.scope,
+      cacheMode: this.cacheMode,
       recentRequests: activity.recentRequests,
       traffic: activity.traffic,
       recentAnswers: activity.recentAnswers,

@@ -15,6 +15,8 @@ function summary(requestId: string, overrides: Partial<ChatRequestSummary> = {})
     promptTokens: 10,
     completionTokens: 4,
     timeToFirstTokenMs: 120.6,
+    answerFirstTokenMs: 100.2,
+    cache: null,
     durationMs: 480.2,
     outcome: 'completed',
     errorCode: null,
@@ -41,6 +43,7 @@ describe('RequestHistory', () => {
         completionTokens: 4,
         outcome: 'completed',
         errorCode: null,
+        cache: null,
       },
     ]);
   });

@@ -46,5 +46,6 @@ export function recentRequest(summary: ChatRequestSummary, finishedAt: number): 
     completionTokens: summary.completionTokens,
     outcome: summary.outcome,
     errorCode: summary.errorCode,
+    cache: summary.cache,
   };
 }

@@ -41,7 +41,13 @@ export class SharedActivityStore extends ActivityStore {
 
   fellBack(now: number): void {
     this.local.fellBack(now);
-    void this.connection.attempt(() => this.log.fellBack(minuteOf(now)));
+    void this.connection.attempt(() => this.log.count(minuteOf(now), { fallbacks: 1 }));
+  }
+
+  cacheLookup(now: number, result: 'hit' | 'miss', bytes = 0): void {
+    this.local.cacheLookup(now, result, bytes);
+    const counts: Record<string, number> = result === 'hit' ? { cacheHits: 1, cacheBytesServed: bytes } : { cacheMisses: 1 };
+    void this.connection.attempt(() => this.log.count(minuteOf(now), counts));
   }
 
   async read(now: number): Promise<ActivityView> {
@@ -62,6 +68,7 @@ export class SharedActivityStore extends ActivityStore {
         for (const outcome of OUTCOMES) bucket.requests[outcome] = count(minute.counts[outcome]);
         bucket.tokens = count(minute.counts.tokens);
         bucket.fallbacks = count(minute.counts.fallbacks);
+        bucket.cache = { hits: count(minute.counts.cacheHits), misses: count(minute.counts.cacheMisses), bytesServed: count(minute.counts.cacheBytesServed) };
         for (const raw of minute.samples) {
           const sample = parseSample(raw);
           if (sample) addSample(bucket, sample);
@@ -90,7 +97,7 @@ const OUTCOME_NAMES = new Set<string>(OUTCOMES satisfies readonly ChatOutcome[])
 function parseEntry(raw: string): RecentRequestDto | null {
   const entry = parseJson(raw) as Partial<RecentRequestDto> | null;
   const valid =
-    typeof entry === 'object' && entry !== null &&
+    typeof entry === 'object' && entry !== null && (entry.cache === undefined || entry.cache === null || entry.cache === 'hit' || entry.cache === 'miss') &&
     typeof entry.requestId === 'string' && typeof entry.finishedAt === 'string' && typeof entry.outcome === 'string' && OUTCOME_NAMES.has(entry.outcome) &&
     Array.isArray(entry.failedAttempts) && typeof entry.durationMs === 'number';
   return valid ? (entry as RecentRequestDto) : null;

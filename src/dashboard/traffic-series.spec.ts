@@ -21,6 +21,8 @@ function finished(overrides: Partial<ChatRequestSummary> = {}): ChatRequestSumma
     promptTokens: 3,
     completionTokens: 2,
     timeToFirstTokenMs: 100,
+    answerFirstTokenMs: 100,
+    cache: null,
     durationMs: 200,
     outcome: 'completed',
     ...overrides,

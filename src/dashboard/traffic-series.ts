@@ -24,6 +24,7 @@ export interface TrafficBucket {
   requests: Record<ChatOutcome, number>;
   tokens: number;
   fallbacks: number;
+  cache: { hits: number; misses: number; bytesServed: number };
   /** Per deployment (`provider/model`): time to first token (ms) and output tokens per second after it. */
   answers: Map<string, { firstTokenMs: number[]; tokensPerSecond: number[] }>;
 }
@@ -48,6 +49,14 @@ export class TrafficSeries {
 
   fellBack(now: number): void {
     this.bucketAt(now).fallbacks += 1;
+  }
+
+  cacheLookup(now: number, result: 'hit' | 'miss', bytes = 0): void {
+    const { cache } = this.bucketAt(now);
+    if (result === 'hit') {
+      cache.hits += 1;
+      cache.bytesServed += bytes;
+    } else cache.misses += 1;
   }
 
   /** The last SERIES_MINUTES minutes, oldest first, the current (partial) minute last. */
@@ -144,7 +153,14 @@ export function addSample(bucket: TrafficBucket, sample: AnswerSample): void {
 }
 
 export function emptyBucket(start: number): TrafficBucket {
-  return { start, requests: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<ChatOutcome, number>, tokens: 0, fallbacks: 0, answers: new Map() };
+  return {
+    start,
+    requests: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<ChatOutcome, number>,
+    tokens: 0,
+    fallbacks: 0,
+    cache: { hits: 0, misses: 0, bytesServed: 0 },
+    answers: new Map(),
+  };
 }
 
 /** A minute as the dashboard reports it. */
@@ -154,6 +170,7 @@ export function minuteView(bucket: TrafficBucket): TrafficMinuteDto {
     requests: { ...bucket.requests },
     tokens: bucket.tokens,
     fallbacks: bucket.fallbacks,
+    cache: { ...bucket.cache },
     timeToFirstToken: [...bucket.answers].map(([deployment, samples]) => {
       const sorted = [...samples.firstTokenMs].sort((a, b) => a - b);
       const pace = [...samples.tokensPerSecond].sort((a, b) => a - b);

@@ -21,6 +21,8 @@ function summary(overrides: Partial<ChatRequestSummary> = {}): ChatRequestSummar
     promptTokens: 30,
     completionTokens: 12,
     timeToFirstTokenMs: 250,
+    answerFirstTokenMs: 250,
+    cache: null,
     durationMs: 1_500,
     outcome: 'completed',
     errorCode: null,

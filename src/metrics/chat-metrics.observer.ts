@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModelCatalog, type Deployment } from '../config/model-catalog.js';
 import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import type { UpstreamErrorKind } from '../providers/upstream-error.js';
+import type { ChatRoute } from '../common/http/chat-route.js';
 import { ChatTelemetry, type ChatObserver, type ChatRequestSummary, type RefusalCause } from '../telemetry/chat-telemetry.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 
@@ -68,6 +69,19 @@ export class ChatMetricsObserver implements ChatObserver, OnModuleInit {
         if (limit !== undefined) this.metrics.providerLimit.set(series, limit);
       }
     }
+  }
+
+  cacheHit(route: ChatRoute, bytes: number): void {
+    this.metrics.cacheLookups.inc({ route, result: 'hit' });
+    this.metrics.cacheBytes.inc({ direction: 'served' }, bytes);
+  }
+
+  cacheMiss(route: ChatRoute): void {
+    this.metrics.cacheLookups.inc({ route, result: 'miss' });
+  }
+
+  cacheStored(bytes: number): void {
+    this.metrics.cacheBytes.inc({ direction: 'stored' }, bytes);
   }
 
   streamStarted(deployment: Deployment): void {

@@ -29,6 +29,9 @@ export class GatewayMetrics {
   readonly upstreamAnomalies: Counter<'provider' | 'kind'>;
   readonly providerRemaining: Gauge<'provider' | 'model' | 'resource' | 'window'>;
   readonly providerLimit: Gauge<'provider' | 'model' | 'resource' | 'window'>;
+  readonly cacheLookups: Counter<'route' | 'result'>;
+  readonly cacheBytes: Counter<'direction'>;
+
   /** Sets the provider gauges when they are read (a scrape), not on every response. */
   publishProviderReports: (() => void) | null = null;
 
@@ -103,9 +106,21 @@ export class GatewayMetrics {
       labelNames: ['provider', 'model', 'kind'],
       registers,
     });
+    this.cacheLookups = new Counter({
+      name: 'llm_gateway_cache_lookups_total',
+      help: 'Cacheable chat requests (CACHE=memory|redis) by route and result: hit (answered from the cache, no upstream call) or miss.',
+      labelNames: ['route', 'result'],
+      registers,
+    });
+    this.cacheBytes = new Counter({
+      name: 'llm_gateway_cache_bytes_total',
+      help: 'Bytes of cached answers, by direction: stored (completed answers written to the cache) and served (replayed on hits).',
+      labelNames: ['direction'],
+      registers,
+    });
     this.upstreamAnomalies = new Counter({
       name: 'llm_gateway_upstream_anomalies_total',
-      help: 'Things a provider sent that the gateway did not believe, by provider and kind: invalid_usage (usage dropped, the estimate used), oversized_frame (the attempt ended as a protocol error), oversized_error_body (read no further), implausible_retry_after and implausible_reset (clamped to 24 h), invalid_rate_limit (header ignored).',
+      help: 'Things a provider sent that the gateway did not believe, by provider and kind: invalid_usage (usage dropped, the estimate used), oversized_frame (the attempt ended as a protocol error), oversized_error_body (read no further), implausible_retry_after and implausible_reset (clamped to 24 h), invalid_rate_limit (header ignored), malformed_model_list (the last good list kept).',
       labelNames: ['provider', 'kind'],
       registers,
     });

@@ -3,6 +3,7 @@ import { ProvidersModule } from '../providers/providers.module.js';
 import { UsageModule } from '../usage/usage.module.js';
 import { ClockModule } from '../usage/clock.module.js';
 import { ModelCatalogService } from './model-catalog.service.js';
+import { LatencyEstimates } from './latency-estimates.js';
 import { ModelDiscovery } from './model-discovery.service.js';
 import { ModelOfferings } from './model-offerings.js';
 import { ModelSelector } from './model-selector.service.js';
@@ -13,7 +14,7 @@ import { rotationStrategyProvider } from './strategies/rotation-strategy.provide
 @Module({
   imports: [ProvidersModule, UsageModule, ClockModule],
   controllers: [ModelsController],
-  providers: [ModelCatalogService, ModelOfferings, ModelDiscovery, ModelSelector, ModelsService, rotationStrategyProvider],
+  providers: [ModelCatalogService, ModelOfferings, ModelDiscovery, LatencyEstimates, ModelSelector, ModelsService, rotationStrategyProvider],
   exports: [ModelCatalogService, ModelSelector, ModelsService],
 })
 export class ModelsModule {}

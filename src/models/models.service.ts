@@ -6,7 +6,9 @@ import { UsageTracker } from '../usage/usage-tracker.service.js';
 import type { GatewayStatusDto, ModelGroupDto, ModelsResponseDto, ModelViewDto } from './dto/model-view.dto.js';
 import { allows } from './allowed-models.js';
 import { ModelCatalogService } from './model-catalog.service.js';
+import { LatencyEstimates } from './latency-estimates.js';
 import { ModelOfferings } from './model-offerings.js';
+import { expectedAnswerMs } from './strategies/latency.strategy.js';
 import { ModelSelector } from './model-selector.service.js';
 
 /** Builds the reports of GET / and GET /models. */
@@ -16,6 +18,7 @@ export class ModelsService {
     private readonly catalog: ModelCatalogService,
     private readonly selector: ModelSelector,
     private readonly offerings: ModelOfferings,
+    private readonly latency: LatencyEstimates,
     private readonly tracker: UsageTracker,
     private readonly config: ConfigService<Environment, true>,
   ) {}
@@ -57,6 +60,7 @@ export class ModelsService {
         priority: deployment.priority,
         capabilities: deployment.capabilities,
         contextWindow: this.catalog.contextWindow(deployment) ?? null,
+        latency: this.latencyView(deployment),
         configuredLimits: deployment.limits,
         rateLimit: providerRateLimit,
         cooldownUntil: cooldownUntil ? new Date(cooldownUntil).toISOString() : null,
@@ -87,6 +91,18 @@ export class ModelsService {
         autoEnable: this.config.get('DISCOVERY_AUTO_ENABLE', { infer: true }),
         providers: this.offerings.status().map((listing) => ({ ...listing, listedAt: listing.listedAt === null ? null : new Date(listing.listedAt).toISOString() })),
       },
+    };
+  }
+
+  private latencyView(deployment: Deployment): ModelViewDto['latency'] {
+    const estimate = this.latency.estimate(deployment);
+    if (!estimate) return null;
+    const round = (value: number) => Math.round(value * 10) / 10;
+    return {
+      timeToFirstTokenMs: round(estimate.timeToFirstTokenMs),
+      tokensPerSecond: estimate.tokensPerSecond === null ? null : round(estimate.tokensPerSecond),
+      answers: estimate.answers,
+      expectedAnswerMs: round(expectedAnswerMs(estimate)),
     };
   }
 

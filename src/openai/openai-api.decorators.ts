@@ -12,6 +12,10 @@ const GATEWAY_HEADERS = {
     description: 'Request parameters left out, comma-separated (nested ones as `messages[].name`): fields OpenAI does not define, parameters that change nothing here, and those the answering provider does not take. Absent when none were.',
     schema: { type: 'string' },
   },
+  'x-gateway-cache': {
+    description: '`hit`: answered from the response cache (no upstream call); `miss`: cacheable, stored once complete. Absent when the request is not cached (CACHE=off, or neither `x-gateway-cache: use` nor `temperature: 0`).',
+    schema: { type: 'string', enum: ['hit', 'miss'] as string[] },
+  },
 } as const;
 
 /**

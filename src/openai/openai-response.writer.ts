@@ -42,6 +42,7 @@ function gatewayHeaders(meta: ChatMeta): Record<string, string> {
     'x-gateway-attempts': String(meta.attempts.length + 1),
   };
   if (meta.droppedParameters.length > 0) headers['x-gateway-dropped-params'] = droppedParamsHeader(meta.droppedParameters);
+  if (meta.cache) headers['x-gateway-cache'] = meta.cache;
   return headers;
 }
 

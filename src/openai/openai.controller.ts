@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/
 import { ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatService } from '../chat/chat.service.js';
-import { ChatEndpoint } from '../common/http/chat-route.js';
+import { ApiCacheHeader, ChatEndpoint } from '../common/http/chat-route.js';
 import { abortOnDisconnect } from '../common/http/client-disconnect.js';
 import { chatContext } from '../common/http/request-context.js';
 import { ChatCompletionRequestDto } from './dto/chat-completion-request.dto.js';
@@ -25,6 +25,7 @@ export class OpenAiController {
   @Post('chat/completions')
   @HttpCode(200)
   @ChatEndpoint('openai')
+  @ApiCacheHeader()
   @ApiOperation({
     summary: 'Create a chat completion (OpenAI-compatible)',
     description:

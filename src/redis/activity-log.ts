@@ -82,9 +82,12 @@ export class ActivityLog {
     );
   }
 
-  async fellBack(minute: number): Promise<void> {
+  /** Adds to the minute's counters (fallbacks, cache lookups, ...). */
+  async count(minute: number, counts: Record<string, number>): Promise<void> {
     const key = this.keys.trafficMinute(minute);
-    await this.redis.multi().hincrby(key, 'fallbacks', 1).pexpire(key, this.options.minuteTtlMs).exec();
+    const transaction = this.redis.multi();
+    for (const [field, by] of Object.entries(counts)) transaction.hincrby(key, field, by);
+    await transaction.pexpire(key, this.options.minuteTtlMs).exec();
   }
 
   /** Newest first. */

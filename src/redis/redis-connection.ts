@@ -6,7 +6,9 @@ import { ConfigService } from '@nestjs/config';
 import type { Cluster, Redis } from 'ioredis';
 import type { Environment, RedisFailureMode } from '../config/environment.js';
 import { ActivityLog, type ActivityLogOptions } from './activity-log.js';
+import { SharedAnswerStore } from './answer-store.js';
 import { ClientLimiter } from './client-limiter.js';
+import { LatencyBoard } from './latency-board.js';
 import { DeploymentLimiter } from './deployment-limiter.js';
 import { RedisKeys } from './redis-keys.js';
 import { parseRedisUrl } from '../config/redis-url.js';
@@ -98,6 +100,16 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   /** The dashboard's record of recent traffic, shared by every replica; null without REDIS_URL. */
   activityLog(options: ActivityLogOptions): ActivityLog | null {
     return this.client ? new ActivityLog(this.client, this.keys!, options) : null;
+  }
+
+  /** Cached answers every replica shares; null without REDIS_URL. */
+  answerStore(): SharedAnswerStore | null {
+    return this.client ? new SharedAnswerStore(this.client, this.keys!) : null;
+  }
+
+  /** Every replica's estimates of each deployment's pace; null without REDIS_URL. */
+  latencyBoard(): LatencyBoard | null {
+    return this.client ? new LatencyBoard(this.client, this.keys!) : null;
   }
 
   /** Gives the first connection a moment; a Redis that is down does not stop the gateway starting. */

@@ -60,6 +60,16 @@ export class RedisKeys {
     return `${this.tag}:replica:${replicaId}:inflight-keys`;
   }
 
+  /** The deployment's shared pace (ROTATION_STRATEGY=latency): averaged time to first token and tokens per second. */
+  latency(owner: string): string {
+    return this.key(owner, 'latency');
+  }
+
+  /** A cached answer (CACHE=redis), under the hash of its request. */
+  cachedAnswer(hash: string): string {
+    return `${this.tag}:cache:${hash}`;
+  }
+
   /** The dashboard's list of the last finished requests, newest first. */
   recentRequests(): string {
     return `${this.tag}:dashboard:requests`;

@@ -4,7 +4,7 @@ import type { RateLimitSnapshot } from '../providers/rate-limit-headers.js';
 import type { UpstreamErrorKind } from '../providers/upstream-error.js';
 import type { AttemptRecord } from '../common/errors/gateway-errors.js';
 
-import type { ChatRequestContext } from '../common/http/chat-route.js';
+import type { ChatRequestContext, ChatRoute } from '../common/http/chat-route.js';
 
 /**
  * How a chat request ended. `rejected`: refused before any upstream call (limits, validation,
@@ -27,10 +27,14 @@ export interface ChatRequestSummary extends ChatRequestContext {
   completionTokens: number;
   /** From arrival to the first token; null when none came. */
   timeToFirstTokenMs: number | null;
+  /** From the answering attempt's start to its first token: the deployment's own, without the failed attempts before it. */
+  answerFirstTokenMs: number | null;
   durationMs: number;
   outcome: ChatOutcome;
   /** The error code the client saw (`rate_limited`, `upstream_error`, …), or null. */
   errorCode: string | null;
+  /** `hit`: answered from the response cache (no deployment, no tokens); `miss`: looked up, not found; null: not cacheable. */
+  cache: 'hit' | 'miss' | null;
 }
 
 /** Why the limiter turned a deployment away before an upstream call. */
@@ -51,6 +55,12 @@ export interface ChatObserver {
   streamEnded?(deployment: Deployment): void;
   /** Once per chat request, however it ended. */
   requestFinished?(summary: ChatRequestSummary): void;
+  /** A request was answered from the response cache: `bytes` of stored answer replayed. */
+  cacheHit?(route: ChatRoute, bytes: number): void;
+  /** A cacheable request found nothing in the cache. */
+  cacheMiss?(route: ChatRoute): void;
+  /** A completed answer of `bytes` went into the cache. */
+  cacheStored?(bytes: number): void;
 }
 
 type Event = keyof ChatObserver;

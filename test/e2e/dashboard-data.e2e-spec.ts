@@ -126,7 +126,7 @@ describe('GET /dashboard/data', () => {
     expect(operation?.responses['200']?.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/DashboardDataDto');
     expect(operation?.responses['403']).toBeDefined();
     expect(Object.keys(document.components.schemas.DashboardDataDto!.properties!).sort()).toEqual(
-      ['activityScope', 'generatedAt', 'models', 'openGateway', 'recentAnswers', 'recentRequests', 'traffic', 'usage'],
+      ['activityScope', 'cacheMode', 'generatedAt', 'models', 'openGateway', 'recentAnswers', 'recentRequests', 'traffic', 'usage'],
     );
   });
 });

@@ -162,7 +162,7 @@ describe('with both providers configured', () => {
     const completions = body.paths['/v1/chat/completions'].post;
     expect(Object.keys(completions.responses['200'].content).sort()).toEqual(['application/json', 'text/event-stream']);
     expect(Object.keys(completions.responses['200'].headers).sort()).toEqual(
-      ['x-gateway-attempts', 'x-gateway-dropped-params', 'x-gateway-model', 'x-gateway-provider'],
+      ['x-gateway-attempts', 'x-gateway-cache', 'x-gateway-dropped-params', 'x-gateway-model', 'x-gateway-provider'],
     );
     for (const status of ['400', '404', '429', '502', '503', '504']) {
       expect(completions.responses[status].content['application/json'].schema.$ref).toBe(

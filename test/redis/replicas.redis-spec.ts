@@ -231,6 +231,20 @@ describe('rotation and what /models reports, shared by replicas', TEST_TIMEOUT, 
     await eventually(async () => expect(await nextPick(b!)).toBe('groq/a'));
   });
 
+  it('latency: every replica ranks by the answers of all of them, and shows the shared estimate', async () => {
+    const pair = [model('groq', 'a', { model: 'm', limits: GENEROUS }), model('cerebras', 'b', { model: 'm', limits: GENEROUS })];
+    const [a, b] = await replicas(2, { models: pair, env: { ROTATION_STRATEGY: 'latency', LATENCY_EXPLORATION: '0' } });
+    sim.setBehaviour('groq', 'a', { kind: 'ok', firstTokenDelayMs: 150 });
+    sim.setBehaviour('cerebras', 'b', { kind: 'ok', firstTokenDelayMs: 10 });
+    // Replica A tries both (no estimates yet) and learns Groq is slow.
+    expect([await answeredBy(await chat(a!, { ...hello, model: 'm' })), await answeredBy(await chat(a!, { ...hello, model: 'm' }))]).toEqual(['groq/a', 'cerebras/b']);
+    // Replica B never served either, yet goes straight to the faster one once the shared figures reach it.
+    await eventually(async () => expect((await modelView(b!, 'groq/a')).latency?.answers).toBe(1), 3_000);
+    expect((await modelView(b!, 'groq/a')).latency!.timeToFirstTokenMs).toBeGreaterThan(100);
+    expect(await answeredBy(await chat(b!, { ...hello, model: 'm' }))).toBe('cerebras/b');
+    await eventually(async () => expect((await modelView(a!, 'cerebras/b')).latency?.answers).toBe(2), 3_000);
+  });
+
   it('least-used: ranks by the counts of every replica, not its own', async () => {
     const [a, b] = await replicas(2, { models: three.slice(0, 2), env: { ROTATION_STRATEGY: 'least-used' } });
     await untilFreshMinute();
@@ -309,6 +323,20 @@ describe("the dashboard's requests and charts, shared by replicas", TEST_TIMEOUT
     expect(own.activityScope).toBe('replica');
     expect(own.recentRequests).toHaveLength(1);
     expect(sum(own, (minute) => minute.fallbacks)).toBe(1);
+  });
+});
+
+describe('the response cache shared by replicas (CACHE=redis)', TEST_TIMEOUT, () => {
+  it('answers on replica B from what replica A stored, with no upstream call, in another format', async () => {
+    const [a, b] = await replicas(2, { models: [model('groq', 'only', { limits: GENEROUS })], env: { CACHE: 'redis' } });
+    const body = { ...hello, temperature: 0 };
+    const first = await chat(a!, body);
+    expect(first.headers.get('x-gateway-cache')).toBe('miss');
+    const { content } = (await first.json()) as { content: string };
+    const stream = await postChat(b!, body, { accept: 'text/plain' });
+    expect(stream.headers.get('x-gateway-cache')).toBe('hit');
+    expect(await stream.text()).toBe(content);
+    expect(sim.requestsFor('groq', 'only')).toHaveLength(1);
   });
 });
 

@@ -1,3 +1,5 @@
+import { ApiProperty } from '@nestjs/swagger';
+
 export class TokenUsageDto {
   promptTokens: number;
   completionTokens: number;
@@ -25,6 +27,13 @@ export class ChatCompletionResponseDto {
   usage: TokenUsageDto;
   /** Deployments that failed before this one answered. */
   attempts: AttemptDto[];
+  /**
+   * `hit`: answered from the response cache (no upstream call; `model`, `provider` and `usage` are
+   * the stored answer's); `miss`: cacheable, stored once complete. Absent when the request is not
+   * cached (CACHE=off, or neither `x-gateway-cache: use` nor `temperature: 0`).
+   */
+  @ApiProperty({ enum: ['hit', 'miss'], required: false })
+  cache?: 'hit' | 'miss';
 }
 
 /** `event: meta`, the first event of a stream. */
@@ -33,6 +42,13 @@ export class ChatMetaEventDto {
   model: string;
   provider: string;
   attempts: AttemptDto[];
+  /**
+   * `hit`: answered from the response cache (no upstream call; `model`, `provider` and `usage` are
+   * the stored answer's); `miss`: cacheable, stored once complete. Absent when the request is not
+   * cached (CACHE=off, or neither `x-gateway-cache: use` nor `temperature: 0`).
+   */
+  @ApiProperty({ enum: ['hit', 'miss'], required: false })
+  cache?: 'hit' | 'miss';
 }
 
 /** `event: delta`, one per piece of content. */

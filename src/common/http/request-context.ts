@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import type { ChatRequestContext, ChatRoute } from './chat-route.js';
+import { RequestInvalidError } from '../errors/gateway-errors.js';
+import type { CacheDirective, ChatRequestContext, ChatRoute } from './chat-route.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,5 +21,18 @@ export function requestIdOf(request: IncomingMessage): string {
 }
 
 export function chatContext(request: FastifyRequest, route: ChatRoute): ChatRequestContext {
-  return { requestId: request.id, route, client: request.client?.name ?? null, allowedModels: request.client?.allowedModels ?? null };
+  return { requestId: request.id, route, client: request.client?.name ?? null, allowedModels: request.client?.allowedModels ?? null, cacheDirective: cacheDirective(request.headers) };
+}
+
+/** `x-gateway-cache: use | no-store`, or `Cache-Control: no-store`; any other x-gateway-cache value is a 400. */
+function cacheDirective(headers: FastifyRequest['headers']): CacheDirective {
+  const asked = headers['x-gateway-cache'];
+  if (asked !== undefined) {
+    const value = (Array.isArray(asked) ? asked.join(',') : asked).trim().toLowerCase();
+    if (value === 'use' || value === 'no-store') return value;
+    const errors = ['must be "use" (answer from the cache, or store the answer) or "no-store" (bypass the cache)'];
+    throw new RequestInvalidError('The x-gateway-cache header must be "use" or "no-store".', { fields: [{ field: 'x-gateway-cache', errors }] });
+  }
+  const control = headers['cache-control'];
+  return typeof control === 'string' && /(^|,)\s*no-store\s*(,|$)/i.test(control) ? 'no-store' : 'default';
 }

@@ -32,6 +32,9 @@ export class RecentRequestDto {
   outcome: string;
   /** The error code the client saw, if any. */
   errorCode: string | null;
+  /** `hit`: answered from the response cache (`deployment` null); `miss`: looked up and stored; null: not cacheable. */
+  @ApiProperty({ enum: ['hit', 'miss'], nullable: true })
+  cache: 'hit' | 'miss' | null;
 }
 
 export class RequestOutcomesDto {
@@ -53,6 +56,13 @@ export class FirstTokenLatencyDto {
   tokensPerSecondP50: number | null;
 }
 
+/** The response cache in one minute (CACHE=memory|redis): cacheable requests by result, and the bytes replayed. */
+export class CacheMinuteDto {
+  hits: number;
+  misses: number;
+  bytesServed: number;
+}
+
 /** One minute of chat traffic. */
 export class TrafficMinuteDto {
   /** Start of the minute (ISO 8601). */
@@ -62,6 +72,7 @@ export class TrafficMinuteDto {
   tokens: number;
   /** Times a request moved on from one deployment to the next. */
   fallbacks: number;
+  cache: CacheMinuteDto;
   timeToFirstToken: FirstTokenLatencyDto[];
 }
 
@@ -81,6 +92,9 @@ export class DashboardDataDto {
    */
   @ApiProperty({ enum: ['replica', 'shared'] })
   activityScope: 'replica' | 'shared';
+  /** The response cache in force (CACHE). */
+  @ApiProperty({ enum: ['off', 'memory', 'redis'] })
+  cacheMode: 'off' | 'memory' | 'redis';
   /** The last 100 finished chat requests, newest first. */
   recentRequests: RecentRequestDto[];
   /** Chat traffic per minute over the last 15 minutes, oldest first, the current minute last. */

@@ -109,7 +109,7 @@
       el('td', {}, time(entry.finishedAt)),
       el('td', {}, entry.client || '–'),
       el('td', {}, entry.requestedModel || 'auto'),
-      el('td', {}, entry.deployment || '–'),
+      el('td', {}, entry.cache === 'hit' ? 'cache' : entry.deployment || '–'),
       el('td', { class: 'failed' }, entry.failedAttempts.map((attempt) => `${attempt.deployment}: ${attempt.reason}`).join('; ') || '–'),
       el('td', {}, entry.timeToFirstTokenMs === null ? '–' : number(entry.timeToFirstTokenMs)),
       el('td', {}, number(entry.durationMs)),
@@ -146,7 +146,22 @@
     target.dataset.drawn = 'true';
   }
 
+  /** The response cache over the charts' minutes. */
+  function renderCache(data) {
+    if (data.cacheMode === 'off') {
+      $('cache-summary').textContent = 'Response cache: off (CACHE).';
+      return;
+    }
+    const total = data.traffic.reduce((sum, minute) => ({
+      hits: sum.hits + minute.cache.hits, misses: sum.misses + minute.cache.misses, bytes: sum.bytes + minute.cache.bytesServed,
+    }), { hits: 0, misses: 0, bytes: 0 });
+    const lookups = total.hits + total.misses;
+    const ratio = lookups > 0 ? `, ${Math.round((100 * total.hits) / lookups)}% hits` : '';
+    $('cache-summary').textContent = `Response cache (${data.cacheMode}): ${number(total.hits)} hits, ${number(total.misses)} misses${ratio}; ${number(Math.round(total.bytes / 1024))} KiB served from it.`;
+  }
+
   function renderCharts(data) {
+    renderCache(data);
     if (typeof uPlot === 'undefined') return;
     const xs = data.traffic.map((minute) => Date.parse(minute.start) / 1000);
     chart('chart-requests', OUTCOMES.map(([name]) => name), OUTCOMES.map(([, colour]) => colour), [xs, ...OUTCOMES.map(([name]) => data.traffic.map((minute) => minute.requests[name]))], true);

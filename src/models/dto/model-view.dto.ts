@@ -42,6 +42,19 @@ export class ModelCapabilitiesDto {
   jsonSchema: boolean;
 }
 
+/** A deployment's recent pace, averaged over its completed answers (what ROTATION_STRATEGY=latency ranks by). */
+export class LatencyEstimateDto {
+  /** From its attempt's start to the first token, exponentially weighted (half-life LATENCY_HALF_LIFE_ANSWERS answers). */
+  timeToFirstTokenMs: number;
+  /** Output tokens per second after the first token, weighted the same way, from answers of 20 tokens or more; null until one. */
+  @ApiProperty({ type: Number, nullable: true })
+  tokensPerSecond: number | null;
+  /** Completed answers seen. */
+  answers: number;
+  /** The time a 200-token answer would take at this pace: the latency strategy's rank, lowest first. */
+  expectedAnswerMs: number;
+}
+
 export class ModelViewDto {
   /** The provider's model id. */
   id: string;
@@ -66,6 +79,9 @@ export class ModelViewDto {
    */
   @ApiProperty({ type: Number, nullable: true, example: 131072 })
   contextWindow: number | null;
+  /** Its recent pace (with REDIS_URL and the latency strategy, every replica's); null before its first completed answer. */
+  @ApiProperty({ type: LatencyEstimateDto, nullable: true })
+  latency: LatencyEstimateDto | null;
   configuredLimits: ModelLimitsSchema;
   /**
    * The limits the provider last reported in its response headers (with REDIS_URL: the most recently
