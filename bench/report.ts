@@ -74,6 +74,12 @@ export interface ParityRound {
   v1: LoadResult;
 }
 
+/** One back-to-back pair of the cache check: the bare proxy's stream, then a cache hit. */
+export interface CacheRound {
+  proxy: LoadResult;
+  cached: LoadResult;
+}
+
 export interface Measurements {
   settings: Settings;
   run: RunInfo;
@@ -81,6 +87,8 @@ export interface Measurements {
   runs: LoadResult[][];
   /** /v1 against /chat, back to back, per round and pair. */
   parity: ParityRound[];
+  /** Cache hits against the bare proxy, back to back, per round. */
+  cache: CacheRound[];
   /** The 2,000-token streams at FAST_CONNECTIONS, per repetition. */
   fastStreams: LoadResult[][];
   sequential: SequentialResult | null;
@@ -267,7 +275,22 @@ export function evaluateTargets(data: Measurements, cells: LoadResult[]): Target
     measured: stream && plain ? `stream ${pct(stream.ratio)}, non-stream ${pct(plain.ratio)} of /chat` : 'n/a',
     verdict: verdict(!!(stream && plain), !!stream?.ok && !!plain?.ok),
   });
+
+  const cache = cacheRatio(data.cache);
+  rows.push({
+    target: `a cache hit (\`/chat\` SSE, CACHE=memory) vs the bare Node proxy's stream (req/s at ${at} connections, median of back-to-back pairs)`,
+    goal: "at least the bare proxy's",
+    measured: cache ? `${pct(cache.ratio)} of the bare proxy` : 'n/a',
+    verdict: verdict(!!cache, !!cache?.ok),
+  });
   return rows;
+}
+
+/** The median over the rounds of the cache hits' req/s divided by the bare proxy's in the same pair. */
+function cacheRatio(rounds: CacheRound[]): { ratio: number; ok: boolean } | null {
+  if (rounds.length === 0) return null;
+  const ratio = median(rounds.map((round) => round.cached.requestsPerSec / round.proxy.requestsPerSec));
+  return { ratio, ok: ratio >= 1 && rounds.every((round) => clean(round.cached) && clean(round.proxy)) };
 }
 
 /**
@@ -403,6 +426,31 @@ export function renderMarkdown(data: Measurements): string {
           pct(pair.v1.requestsPerSec / pair.chat.requestsPerSec),
           int(pair.chat.cpuPerRequestUs.gateway),
           int(pair.v1.cpuPerRequestUs.gateway),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  if (data.cache.length > 0) {
+    out.push('## Cache hits against the bare proxy', '');
+    out.push(
+      `Each round runs the bare proxy's stream and a gateway /chat SSE request that is a cache hit (\`x-gateway-cache: use\`, ` +
+        `CACHE=memory, the same 20-delta answer stored by the first request) back to back at ${settings.referenceConnections} ` +
+        'connections, the order alternating. A hit makes no upstream call; the target is that it serves at least as many ' +
+        'requests per second as a proxy that makes one.',
+      '',
+    );
+    out.push(
+      table(
+        ['round', 'bare proxy req/s', 'cache hit req/s', 'hit / proxy', 'CPU µs per request proxy', 'CPU µs per request gateway (hit)'],
+        data.cache.map((round, index) => [
+          String(index + 1),
+          int(round.proxy.requestsPerSec),
+          int(round.cached.requestsPerSec),
+          pct(round.cached.requestsPerSec / round.proxy.requestsPerSec),
+          int(round.proxy.cpuPerRequestUs.gateway),
+          int(round.cached.cpuPerRequestUs.gateway),
         ]),
       ),
       '',

@@ -18,6 +18,7 @@ import {
   type HangupResult,
   type LongStreamRun,
   type Measurements,
+  type CacheRound,
   type ParityRound,
   type RedisRun,
   type RunInfo,
@@ -37,6 +38,7 @@ import {
   LONG_STREAM_BODY,
   MATRIX_TARGETS,
   PARITY_PAIRS,
+  CACHE_PAIR,
   PER_PROVIDER_TARGETS,
   SHORT_BEHAVIOUR,
   TARGETS,
@@ -323,6 +325,29 @@ async function parityRuns(settings: Settings, sim: Simulator, gateway: Gateway, 
   return rounds;
 }
 
+/**
+ * Cache hits against the bare proxy, back to back (alternating order) at the reference connection
+ * count: a hit makes no upstream call, so it should serve at least as many requests as a proxy
+ * that makes one.
+ */
+async function cacheRuns(settings: Settings, sim: Simulator, gateway: Gateway, baseline: Gateway): Promise<CacheRound[]> {
+  const endpoints = endpointsOf(sim, gateway, baseline);
+  const [proxyName, cachedName] = CACHE_PAIR;
+  // The first request stores the answer; every one after it is a hit.
+  await warmUp(TARGETS[cachedName], gateway.origin, 10, 1);
+  const rounds: CacheRound[] = [];
+  for (let round = 1; round <= settings.parityRounds; round++) {
+    const order = round % 2 === 1 ? [proxyName, cachedName] : [cachedName, proxyName];
+    const results = new Map<TargetName, LoadResult>();
+    for (const name of order) results.set(name, await runLoad(TARGETS[name], settings.referenceConnections, settings, endpoints));
+    const proxy = results.get(proxyName)!;
+    const cached = results.get(cachedName)!;
+    rounds.push({ proxy, cached });
+    console.log(`[cache ${round}/${settings.parityRounds}] cache hit / bare proxy: ${(cached.requestsPerSec / proxy.requestsPerSec).toFixed(3)} (${cached.requestsPerSec.toFixed(0)} / ${proxy.requestsPerSec.toFixed(0)} req/s)`);
+  }
+  return rounds;
+}
+
 /** A CPU profile of the gateway under /chat SSE load at the reference connection count. */
 async function profileGateway(settings: Settings, gateway: Gateway): Promise<ProfileSummary> {
   const dir = join(ROOT, 'bench', 'profiles');
@@ -461,7 +486,8 @@ async function main(): Promise<void> {
   });
   try {
     const sim = await startSimulator(logDir);
-    let gateway = await startGateway(logDir, sim);
+    // CACHE=memory: only requests that ask (the cache-hit runs) use it; the others are not cacheable.
+    let gateway = await startGateway(logDir, sim, { CACHE: 'memory' });
     const baseline = await startBaseline(logDir, sim);
     console.log(
       `simulator ${sim.origin} (pid ${sim.process.pid}), gateway ${gateway.origin} (pid ${gateway.process.pid}), ` +
@@ -474,6 +500,8 @@ async function main(): Promise<void> {
     const runs = await shortRuns(settings, sim, gateway, baseline);
     console.log(`/v1 against /chat: ${settings.parityRounds} rounds of back-to-back pairs at ${settings.referenceConnections} connections`);
     const parity = await parityRuns(settings, sim, gateway, baseline);
+    console.log(`cache hits against the bare proxy: ${settings.parityRounds} rounds at ${settings.referenceConnections} connections`);
+    const cache = await cacheRuns(settings, sim, gateway, baseline);
 
     console.log(`time to first byte: ${settings.sequentialRequests} sequential requests each`);
     const sequential =
@@ -513,6 +541,7 @@ async function main(): Promise<void> {
       run,
       runs,
       parity,
+      cache,
       fastStreams,
       sequential,
       memory: { idle, afterShortRuns },

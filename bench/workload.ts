@@ -61,7 +61,8 @@ export type TargetName =
   | 'chat-json'
   | 'v1-json'
   | 'chat-sse-groq'
-  | 'chat-sse-cerebras';
+  | 'chat-sse-cerebras'
+  | 'chat-sse-cached';
 
 /** One kind of request the short runs repeat. */
 export interface Target {
@@ -211,7 +212,22 @@ export const TARGETS: Record<TargetName, Target> = {
     firstTokenMarker: 'event: delta',
     verify: chatSse,
   },
+  'chat-sse-cached': {
+    name: 'chat-sse-cached',
+    label: 'gateway /chat SSE, cache hit',
+    via: 'gateway',
+    streamed: true,
+    path: '/chat',
+    // Asks for the response cache (the bench gateway runs with CACHE=memory): after the first, every request is a hit.
+    headers: { ...sse, 'x-gateway-cache': 'use' },
+    body: JSON.stringify({ model: MODEL, messages: MESSAGES }),
+    firstTokenMarker: 'event: delta',
+    verify: chatSse,
+  },
 };
+
+/** The cache check's pair: the bare proxy's stream, then a cache hit of the same answer from the gateway. */
+export const CACHE_PAIR: [TargetName, TargetName] = ['baseline-stream', 'chat-sse-cached'];
 
 /** The short-run matrix: each connection count runs these, direct first. */
 export const MATRIX_TARGETS: TargetName[] = ['direct-stream', 'baseline-stream', 'chat-sse', 'v1-stream', 'direct-json', 'chat-json', 'v1-json'];

@@ -39,10 +39,20 @@ export class ChatResponseWriter {
     let text = sseEvent('meta', cache ? { requestId, model, provider, attempts, cache } : { requestId, model, provider, attempts });
     try {
       for await (const batch of session.events) {
+        let done = false;
         for (const event of batch) {
           if (event.type === 'delta') text += `event: delta\ndata: {"content":${JSON.stringify(event.content)}}\n\n`;
           else if (event.type === 'reasoning') text += includeReasoning ? sseEvent('reasoning', { text: event.text }) : '';
-          else if (event.type === 'done') text += sseEvent('done', { finishReason: event.finishReason, usage: event.usage });
+          else if (event.type === 'done') {
+            text += sseEvent('done', { finishReason: event.finishReason, usage: event.usage });
+            done = true;
+          }
+        }
+        // The last batch and the end leave in one write (a cached answer: the whole response).
+        if (done) {
+          out.end(text);
+          text = '';
+          continue;
         }
         if (!text) continue;
         const flowing = out.write(text);

@@ -112,6 +112,7 @@ export class OpenAiResponseWriter {
     try {
       for await (const batch of session.events) {
         let text = '';
+        let done = false;
         for (const event of batch) {
           switch (event.type) {
             case 'delta':
@@ -127,9 +128,12 @@ export class OpenAiResponseWriter {
               text += choiceChunk('{}', JSON.stringify(event.finishReason));
               if (includeUsage) text += `${head},"choices":[],"usage":${JSON.stringify(toUsage(event.usage))}}\n\n`;
               text += DONE;
+              done = true;
           }
         }
-        if (!out.write(text)) await out.drained();
+        // The last batch and the end leave in one write (a cached answer: the whole response).
+        if (done) out.end(text);
+        else if (!out.write(text)) await out.drained();
       }
       out.end();
     } catch (error) {

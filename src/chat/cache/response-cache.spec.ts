@@ -62,7 +62,7 @@ describe('ResponseCache', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 2 }], c: undefined } })).toBe('{"a":{"d":[2,{"e":2,"f":1}]},"b":1}');
   });
 
-  it('stores a completed answer once its events have passed through, and replays them batch by batch', async () => {
+  it('stores a completed answer as its events pass through, and replays the same events in one batch', async () => {
     const cache = new ResponseCache(new MemoryAnswerStore(1_000_000), settings);
     const lookup = cache.lookup(command(), 'default')!;
     const stored: number[] = [];
@@ -75,7 +75,9 @@ describe('ResponseCache', () => {
     const hit = await cache.replay(lookup, 'r2', (key) => (key === groq.key ? groq : undefined));
     expect(hit!.session.meta).toEqual({ requestId: 'r2', model: 'm', provider: 'groq', attempts: [], droppedParameters: ['logit_bias'], cache: 'hit' });
     expect(hit!.bytes).toBe(stored[0]);
-    expect(await drain(hit!.session.events)).toEqual(batches);
+    expect(await drain(hit!.session.events)).toEqual([batches.flat()]);
+    // Replayed again (its parsed form kept): the same.
+    expect(await drain((await cache.replay(lookup, 'r3', () => groq))!.session.events)).toEqual([batches.flat()]);
   });
 
   it('stores nothing of an answer that did not complete, and misses when the deployment is gone', async () => {

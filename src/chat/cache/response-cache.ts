@@ -15,6 +15,17 @@ export interface ResponseCacheSettings {
 /** The largest answer stored: a longer one is served, not cached. */
 export const MAX_CACHED_ANSWER_BYTES = 1024 * 1024;
 
+/** How many stored answers are kept parsed: hits on them skip reading and checking the text again. */
+const PARSED_KEPT = 1_000;
+
+/** A stored answer, read and checked, with its events in one piece (a hit has them all at once). */
+interface ParsedAnswer {
+  raw: string;
+  answer: StoredAnswer;
+  events: ChatEvent[];
+  bytes: number;
+}
+
 /** A request the cache may answer, and where its answer is (or goes). */
 export interface CacheLookup {
   hash: string;
@@ -36,6 +47,8 @@ interface StoredAnswer {
  * event in whatever format the request wants; only an answer that completed is stored.
  */
 export class ResponseCache {
+  private readonly recentlyParsed = new Map<string, ParsedAnswer>();
+
   constructor(
     private readonly store: AnswerStore,
     private readonly settings: ResponseCacheSettings,
@@ -58,14 +71,27 @@ export class ResponseCache {
     return { hash: createHash('sha256').update(canonicalJson({ v: 1, scope, request })).digest('hex') };
   }
 
-  /** The stored answer as a session (nothing upstream), or null: none, expired, unreadable, or its deployment gone. */
+  /** The stored answer as a session (nothing upstream), its events in one batch; null: none, expired, unreadable, or its deployment gone. */
   async replay(lookup: CacheLookup, requestId: string, deploymentOf: (key: string) => Deployment | undefined): Promise<{ session: ChatSession; bytes: number } | null> {
     const raw = await this.store.get(lookup.hash);
-    const stored = raw === null ? null : parseStored(raw);
-    const deployment = stored ? deploymentOf(stored.deployment) : undefined;
+    const stored = raw === null ? null : this.parsed(lookup.hash, raw);
+    const deployment = stored ? deploymentOf(stored.answer.deployment) : undefined;
     if (!stored || !deployment) return null;
-    const meta: ChatMeta = { requestId, model: deployment.id, provider: deployment.provider, attempts: [], droppedParameters: stored.droppedParameters, cache: 'hit' };
-    return { session: { meta, deployment, events: replayed(stored.batches) }, bytes: Buffer.byteLength(raw!) };
+    const { answer, events, bytes } = stored;
+    const meta: ChatMeta = { requestId, model: deployment.id, provider: deployment.provider, attempts: [], droppedParameters: answer.droppedParameters, cache: 'hit' };
+    return { session: { meta, deployment, events: replayed(events) }, bytes };
+  }
+
+  /** A stored answer read and checked once, while the store keeps returning the same text for it. */
+  private parsed(hash: string, raw: string): ParsedAnswer | null {
+    const known = this.recentlyParsed.get(hash);
+    if (known?.raw === raw) return known;
+    const answer = parseStored(raw);
+    if (!answer) return null;
+    const parsed = { raw, answer, events: answer.batches.flat(), bytes: Buffer.byteLength(raw) };
+    if (this.recentlyParsed.size >= PARSED_KEPT) this.recentlyParsed.delete(this.recentlyParsed.keys().next().value!);
+    this.recentlyParsed.set(hash, parsed);
+    return parsed;
   }
 
   /**
@@ -94,8 +120,9 @@ export class ResponseCache {
   }
 }
 
-async function* replayed(batches: ChatEvent[][]): AsyncGenerator<ChatEvent[]> {
-  for (const batch of batches) yield batch;
+/** The whole answer in one batch: it is all there, so it leaves in one write. */
+async function* replayed(events: ChatEvent[]): AsyncGenerator<ChatEvent[]> {
+  yield events;
 }
 
 /** JSON with object keys sorted at every level: the same request always hashes the same. */

@@ -74,9 +74,10 @@ export class RawStream {
     });
   }
 
-  end(): void {
+  /** Ends the response, after `text` if given: a response written whole (headers, body, end) leaves in one write. */
+  end(text?: string): void {
     this.stopKeepalive();
-    if (this.open) this.res.end();
+    if (this.open) this.res.end(text);
   }
 
   /**
