@@ -14,7 +14,7 @@ import { FailureLearning } from '../usage/failure-learning.js';
 import { UsageTracker, type Refusal, type Reservation } from '../usage/usage-tracker.service.js';
 import { AttemptOpener } from './attempt-opener.js';
 import { RESPONSE_CACHE } from './cache/response-cache.provider.js';
-import type { ResponseCache } from './cache/response-cache.js';
+import type { CachedAnswer, ResponseCache } from './cache/response-cache.js';
 import { estimatePromptTokens, requiredCapabilities, type ChatCommand, type ChatCompletion, type ChatEvent, type ChatSession } from './chat-command.js';
 import { collectCompletion } from './completion.js';
 import { chooseFinalError } from './final-error.js';
@@ -69,7 +69,7 @@ export class ChatService {
       const hit = await this.cache!.replay(lookup, record.context.requestId, (key) => this.catalog.deployments.find((deployment) => deployment.key === key));
       if (hit) {
         this.telemetry.emit('cacheHit', record.context.route, hit.bytes);
-        return this.replay(hit.session, record);
+        return this.replay(hit, record);
       }
       this.telemetry.emit('cacheMiss', record.context.route);
       record.cache = 'miss';
@@ -88,21 +88,21 @@ export class ChatService {
    * A cached answer: no deployment, no limits, no upstream call. Reported like any request once
    * it has been written (or the client left), with no tokens charged to anyone.
    */
-  private replay(session: ChatSession, record: RequestRecord): ChatSession {
+  private replay({ meta, deployment, events }: CachedAnswer, record: RequestRecord): ChatSession {
     record.cache = 'hit';
     record.firstTokenAt = performance.now();
     record.attemptStartedAt = record.firstTokenAt;
     const telemetry = this.telemetry;
-    async function* reported(events: AsyncIterable<ChatEvent[]>): AsyncGenerator<ChatEvent[]> {
+    async function* replayed(): AsyncGenerator<ChatEvent[]> {
       let outcome: ChatOutcome = 'cancelled';
       try {
-        yield* events;
+        yield events;
         outcome = 'completed';
       } finally {
         telemetry.emit('requestFinished', requestSummary(record, outcome, null));
       }
     }
-    return { ...session, events: reported(session.events) };
+    return { meta, deployment, events: replayed() };
   }
 
   private async begin(command: ChatCommand, signal: AbortSignal, record: RequestRecord): Promise<ChatSession> {

@@ -73,11 +73,11 @@ describe('ResponseCache', () => {
     expect(stored).toHaveLength(1);
 
     const hit = await cache.replay(lookup, 'r2', (key) => (key === groq.key ? groq : undefined));
-    expect(hit!.session.meta).toEqual({ requestId: 'r2', model: 'm', provider: 'groq', attempts: [], droppedParameters: ['logit_bias'], cache: 'hit' });
+    expect(hit!.meta).toEqual({ requestId: 'r2', model: 'm', provider: 'groq', attempts: [], droppedParameters: ['logit_bias'], cache: 'hit' });
     expect(hit!.bytes).toBe(stored[0]);
-    expect(await drain(hit!.session.events)).toEqual([batches.flat()]);
+    expect(hit!.events).toEqual(batches.flat());
     // Replayed again (its parsed form kept): the same.
-    expect(await drain((await cache.replay(lookup, 'r3', () => groq))!.session.events)).toEqual([batches.flat()]);
+    expect((await cache.replay(lookup, 'r3', () => groq))!.events).toEqual(batches.flat());
   });
 
   it('stores nothing of an answer that did not complete, and misses when the deployment is gone', async () => {

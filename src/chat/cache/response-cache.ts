@@ -26,6 +26,15 @@ interface ParsedAnswer {
   bytes: number;
 }
 
+/** A hit: what a session needs, and every event of the answer (all there, so they leave in one batch). */
+export interface CachedAnswer {
+  meta: ChatMeta;
+  deployment: Deployment;
+  events: ChatEvent[];
+  /** The stored answer's size. */
+  bytes: number;
+}
+
 /** A request the cache may answer, and where its answer is (or goes). */
 export interface CacheLookup {
   hash: string;
@@ -71,15 +80,15 @@ export class ResponseCache {
     return { hash: createHash('sha256').update(canonicalJson({ v: 1, scope, request })).digest('hex') };
   }
 
-  /** The stored answer as a session (nothing upstream), its events in one batch; null: none, expired, unreadable, or its deployment gone. */
-  async replay(lookup: CacheLookup, requestId: string, deploymentOf: (key: string) => Deployment | undefined): Promise<{ session: ChatSession; bytes: number } | null> {
+  /** The stored answer (nothing upstream); null: none, expired, unreadable, or its deployment gone. */
+  async replay(lookup: CacheLookup, requestId: string, deploymentOf: (key: string) => Deployment | undefined): Promise<CachedAnswer | null> {
     const raw = await this.store.get(lookup.hash);
     const stored = raw === null ? null : this.parsed(lookup.hash, raw);
     const deployment = stored ? deploymentOf(stored.answer.deployment) : undefined;
     if (!stored || !deployment) return null;
     const { answer, events, bytes } = stored;
     const meta: ChatMeta = { requestId, model: deployment.id, provider: deployment.provider, attempts: [], droppedParameters: answer.droppedParameters, cache: 'hit' };
-    return { session: { meta, deployment, events: replayed(events) }, bytes };
+    return { meta, deployment, events, bytes };
   }
 
   /** A stored answer read and checked once, while the store keeps returning the same text for it. */
@@ -120,18 +129,16 @@ export class ResponseCache {
   }
 }
 
-/** The whole answer in one batch: it is all there, so it leaves in one write. */
-async function* replayed(events: ChatEvent[]): AsyncGenerator<ChatEvent[]> {
-  yield events;
-}
-
-/** JSON with object keys sorted at every level: the same request always hashes the same. */
+/** JSON with object keys sorted at every level (undefined members left out): the same request always hashes the same. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const members: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] !== undefined) members.push(`${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+  }
+  return `{${members.join(',')}}`;
 }
 
 /** What a store holds is read as untrusted (it may be shared): anything off is a miss. */
