@@ -310,11 +310,7 @@ async function parityRuns(settings: Settings, sim: Simulator, gateway: Gateway, 
   const rounds: ParityRound[] = [];
   for (let round = 1; round <= settings.parityRounds; round++) {
     for (const [chatName, v1Name] of PARITY_PAIRS) {
-      const order = round % 2 === 1 ? [chatName, v1Name] : [v1Name, chatName];
-      const results = new Map<TargetName, LoadResult>();
-      for (const name of order) results.set(name, await runLoad(TARGETS[name], settings.referenceConnections, settings, endpoints));
-      const chat = results.get(chatName)!;
-      const v1 = results.get(v1Name)!;
+      const [chat, v1] = await backToBack([chatName, v1Name], round, settings, endpoints);
       rounds.push({ chat, v1 });
       console.log(
         `[parity ${round}/${settings.parityRounds}] ${TARGETS[v1Name].label} / ${TARGETS[chatName].label}: ` +
@@ -323,6 +319,15 @@ async function parityRuns(settings: Settings, sim: Simulator, gateway: Gateway, 
     }
   }
   return rounds;
+}
+
+/** Two targets at the reference connection count, one right after the other, the order alternating with the round. */
+async function backToBack([first, second]: [TargetName, TargetName], round: number, settings: Settings, endpoints: Endpoints): Promise<[LoadResult, LoadResult]> {
+  const results = new Map<TargetName, LoadResult>();
+  for (const name of round % 2 === 1 ? [first, second] : [second, first]) {
+    results.set(name, await runLoad(TARGETS[name], settings.referenceConnections, settings, endpoints));
+  }
+  return [results.get(first)!, results.get(second)!];
 }
 
 /**
@@ -337,11 +342,7 @@ async function cacheRuns(settings: Settings, sim: Simulator, gateway: Gateway, b
   await warmUp(TARGETS[cachedName], gateway.origin, 10, 1);
   const rounds: CacheRound[] = [];
   for (let round = 1; round <= settings.parityRounds; round++) {
-    const order = round % 2 === 1 ? [proxyName, cachedName] : [cachedName, proxyName];
-    const results = new Map<TargetName, LoadResult>();
-    for (const name of order) results.set(name, await runLoad(TARGETS[name], settings.referenceConnections, settings, endpoints));
-    const proxy = results.get(proxyName)!;
-    const cached = results.get(cachedName)!;
+    const [proxy, cached] = await backToBack([proxyName, cachedName], round, settings, endpoints);
     rounds.push({ proxy, cached });
     console.log(`[cache ${round}/${settings.parityRounds}] cache hit / bare proxy: ${(cached.requestsPerSec / proxy.requestsPerSec).toFixed(3)} (${cached.requestsPerSec.toFixed(0)} / ${proxy.requestsPerSec.toFixed(0)} req/s)`);
   }

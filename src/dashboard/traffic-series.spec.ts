@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chatSummary } from '../../test/support/fixtures.js';
 import type { ChatRequestSummary } from '../telemetry/chat-telemetry.js';
 import { recentAnswers, SERIES_MINUTES, TrafficSeries } from './traffic-series.js';
 
@@ -8,27 +9,8 @@ const minutesOf = (series: TrafficSeries, now: number) => series.minutes(now).ma
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 11, 3, 12, 0, 0);
 
-function finished(overrides: Partial<ChatRequestSummary> = {}): ChatRequestSummary {
-  return {
-    requestId: 'r',
-    route: 'chat',
-    client: null,
-    allowedModels: null,
-    requestedModel: null,
-    deployment: { provider: 'groq', model: 'a' },
-    attempts: 1,
-    failedAttempts: [],
-    promptTokens: 3,
-    completionTokens: 2,
-    timeToFirstTokenMs: 100,
-    answerFirstTokenMs: 100,
-    cache: null,
-    durationMs: 200,
-    outcome: 'completed',
-    ...overrides,
-    errorCode: null,
-  };
-}
+// errorCode stays null: these summaries stand for answers.
+const finished = (overrides: Partial<ChatRequestSummary> = {}): ChatRequestSummary => chatSummary({ ...overrides, errorCode: null });
 
 describe('TrafficSeries', () => {
   it('reports the last 15 minutes oldest first, zeros where nothing happened', () => {

@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { chatSummary } from '../../test/support/fixtures.js';
 import type { ChatRequestSummary } from '../telemetry/chat-telemetry.js';
 import { answerPace, blend, ewmaWeight } from './latency-estimates.js';
 
-const summary = (overrides: Partial<ChatRequestSummary>): ChatRequestSummary => ({
-  requestId: 'r',
-  route: 'chat',
-  client: null,
-  allowedModels: null,
-  requestedModel: null,
-  deployment: { provider: 'groq', model: 'a' },
-  attempts: 2,
-  failedAttempts: [],
-  promptTokens: 5,
-  completionTokens: 101,
-  timeToFirstTokenMs: 900,
-  answerFirstTokenMs: 150,
-  cache: null,
-  durationMs: 1_900,
-  outcome: 'completed',
-  errorCode: null,
-  ...overrides,
-});
+/** An answer that came after a failed attempt: 900 ms to its first token for the client, 150 ms of its own. */
+const summary = (overrides: Partial<ChatRequestSummary>): ChatRequestSummary =>
+  chatSummary({ attempts: 2, promptTokens: 5, completionTokens: 101, timeToFirstTokenMs: 900, answerFirstTokenMs: 150, durationMs: 1_900, ...overrides });
 
 describe('latency estimates', () => {
   it('weighs samples so that after a half-life of answers an old value counts half', () => {

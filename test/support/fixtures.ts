@@ -8,6 +8,7 @@ import { ModelCatalogService } from '../../src/models/model-catalog.service.js';
 import { ModelOfferings } from '../../src/models/model-offerings.js';
 import type { ProviderAdapter } from '../../src/providers/provider-adapter.js';
 import type { ProviderRegistry } from '../../src/providers/provider-registry.js';
+import type { ChatRequestSummary } from '../../src/telemetry/chat-telemetry.js';
 import { Clock } from '../../src/usage/clock.js';
 import { UsageTracker } from '../../src/usage/usage-tracker.service.js';
 
@@ -69,3 +70,27 @@ export function catalogService(
   const offerings = new ModelOfferings();
   return { tracker, offerings, catalog: new ModelCatalogService(new ModelCatalog(entries), fakeRegistry(...adapters), tracker, offerings) };
 }
+
+/** A chat request's summary as the telemetry reports it: a completed /chat answer from groq/a unless overridden. */
+export function chatSummary(overrides: Partial<ChatRequestSummary> = {}): ChatRequestSummary {
+  return {
+    requestId: 'r',
+    route: 'chat',
+    client: null,
+    allowedModels: null,
+    requestedModel: null,
+    deployment: { provider: 'groq', model: 'a' },
+    attempts: 1,
+    failedAttempts: [],
+    promptTokens: 3,
+    completionTokens: 2,
+    timeToFirstTokenMs: 100,
+    answerFirstTokenMs: 100,
+    durationMs: 200,
+    outcome: 'completed',
+    errorCode: null,
+    cache: null,
+    ...overrides,
+  };
+}
+

@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Environment } from '../../config/environment.js';
+import type { SharedAnswerStore } from '../../redis/answer-store.js';
 import { RedisConnection } from '../../redis/redis-connection.js';
 import { AnswerStore, MemoryAnswerStore } from './answer-store.js';
 import { ResponseCache } from './response-cache.js';
@@ -12,18 +13,19 @@ export const RESPONSE_CACHE = Symbol('RESPONSE_CACHE');
 class RedisAnswerStore extends AnswerStore {
   readonly kind = 'redis';
 
+  private readonly store: SharedAnswerStore;
+
   constructor(private readonly connection: RedisConnection) {
     super();
+    this.store = connection.answerStore()!;
   }
 
   async get(hash: string): Promise<string | null> {
-    const store = this.connection.answerStore()!;
-    return (await this.connection.attempt(() => store.get(hash))) ?? null;
+    return (await this.connection.attempt(() => this.store.get(hash))) ?? null;
   }
 
   async set(hash: string, value: string, ttlMs: number): Promise<void> {
-    const store = this.connection.answerStore()!;
-    await this.connection.attempt(() => store.set(hash, value, ttlMs));
+    await this.connection.attempt(() => this.store.set(hash, value, ttlMs));
   }
 
   size(): null {
