@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateAccessKey, hashAccessKey } from '../../../src/access/access-key.js';
 import { gatewayPerTest, usageOf } from '../../support/gateway-client.js';
@@ -77,6 +78,20 @@ describe('the response cache (CACHE=memory)', () => {
     const v1 = await modes['v1 json'](gw, {});
     expect(v1.cache).toBe('hit');
     expect(JSON.stringify(v1.body)).toContain('A gateway sits in front of providers.');
+    expect(gw.sim.requests).toHaveLength(1);
+  });
+
+  it('serves the openai SDK a streamed hit it reads like any stream, and says so in a header', async () => {
+    const gw = await cachingGateway();
+    const openai = new OpenAI({ apiKey: 'unused-by-the-gateway', baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const read = async () => {
+      const { data: stream, response } = await openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'What is a gateway?' }], temperature: 0, stream: true }).withResponse();
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      return { text, cache: response.headers.get('x-gateway-cache') };
+    };
+    expect(await read()).toEqual({ text: ANSWER.join(''), cache: 'miss' });
+    expect(await read()).toEqual({ text: ANSWER.join(''), cache: 'hit' });
     expect(gw.sim.requests).toHaveLength(1);
   });
 

@@ -41,6 +41,8 @@ describe('an openai-compatible provider declared in the catalog file', () => {
     expect(sent!.headers.authorization).toBeUndefined();
     const usage = (await (await fetch(`${gw.url}/usage`)).json()) as { models: Array<{ key: string; totals: { completed: number } }> };
     expect(usage.models.find((entry) => entry.key === 'local/gpt-oss-20b')?.totals.completed).toBe(1);
+    // It sends no rate-limit headers: nothing reported, the catalog's limits alone apply.
+    expect((await modelView(gw, 'local/gpt-oss-20b')).rateLimit).toBeNull();
   });
 
   it('answers through /v1 with the openai SDK dialect, JSON and stream', async () => {
