@@ -33,6 +33,8 @@ describe('LatencyStrategy', () => {
   it('tries deployments without an estimate first, in catalog order', () => {
     const estimates: Record<string, LatencyEstimate | null> = { a: pace(10), b: null, c: null };
     expect(ids(new LatencyStrategy((d) => estimates[d.id]!, 0).order([a, b, c]))).toEqual(['b', 'c', 'a']);
+    // An exploring draw does not put them off: every request explores until each has an estimate.
+    expect(ids(new LatencyStrategy((d) => estimates[d.id]!, 1, sequence(0, 0.99)).order([a, b, c]))).toEqual(['b', 'c', 'a']);
   });
 
   it('sends a share of requests to another candidate first (exploration), the rest in rank order', () => {

@@ -14,9 +14,9 @@ export function expectedAnswerMs(estimate: LatencyEstimate | null): number {
 
 /**
  * Fastest first, by each deployment's recent time to first token and tokens per second (the time
- * a 200-token answer would take); deployments without an estimate first, in catalog order. A
- * share of requests (`exploration`) puts a random other candidate first, so one that recovered
- * is noticed. Admission (limits, cooldowns, circuits) then works down the order as for any strategy.
+ * a 200-token answer would take); deployments without an estimate first, in catalog order. Once
+ * each has one, a share of requests (`exploration`) puts a random other candidate first, so one
+ * that recovered is noticed. Admission (limits, cooldowns, circuits) then works down the order as for any strategy.
  */
 export class LatencyStrategy extends RotationStrategy {
   readonly name = 'latency';
@@ -31,7 +31,8 @@ export class LatencyStrategy extends RotationStrategy {
 
   order(candidates: readonly Deployment[]): Deployment[] {
     const ranked = this.preview(candidates);
-    if (ranked.length > 1 && this.random() < this.exploration) {
+    // While one has no estimate it comes first anyway: exploring would only put it off.
+    if (ranked.length > 1 && this.estimate(ranked[0]!) !== null && this.random() < this.exploration) {
       const [explored] = ranked.splice(1 + Math.floor(this.random() * (ranked.length - 1)), 1);
       ranked.unshift(explored!);
     }
