@@ -60,7 +60,8 @@ export async function createApp(options: CreateAppOptions = {}): Promise<{ app: 
     // Every response carries x-request-id: the client's own when it sent a sane one.
     genReqId: requestIdOf,
   };
-  const adapter = new FastifyAdapter(fastifyOptions);
+  // The gateway registers no Nest middleware: without middie, no request pays for its hook.
+  const adapter = new FastifyAdapter({ ...fastifyOptions, skipMiddie: true });
   adapter.getInstance().server.on('checkExpectation', answerUnmetExpectation);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment, log, variables), adapter, {
     logger: silent ? false : new PinoNestLogger(log),

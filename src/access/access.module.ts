@@ -30,6 +30,8 @@ export class AccessModule implements OnModuleInit {
     const keysFile = environment.GATEWAY_API_KEYS;
     return {
       module: AccessModule,
+      // Global: the keys are the whole app's (the chat module's cache shortcut checks them too).
+      global: true,
       // The Clock the usage windows use, so per-key minutes and days roll with theirs.
       imports: [ClockModule],
       providers: [
@@ -38,7 +40,7 @@ export class AccessModule implements OnModuleInit {
         { provide: ClientUsageReport, useExisting: ClientUsage },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
-      exports: [ClientUsageReport],
+      exports: [ClientUsageReport, AccessKeys, ClientUsage],
     };
   }
 

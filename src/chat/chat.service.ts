@@ -19,7 +19,7 @@ import { estimatePromptTokens, requiredCapabilities, type ChatCommand, type Chat
 import { collectCompletion } from './completion.js';
 import { chooseFinalError } from './final-error.js';
 import { requestSummary, type RequestRecord } from './request-record.js';
-import { checkRequestSize, type RequestSizeLimits } from './request-size.js';
+import { checkRequestSize, exceedsRequestSize, type RequestSizeLimits } from './request-size.js';
 import { StreamRelay } from './stream-relay.js';
 
 /**
@@ -53,24 +53,14 @@ export class ChatService {
 
   /** Starts an answer: resolves once a deployment has sent its first token. */
   async start(command: ChatCommand, signal: AbortSignal): Promise<ChatSession> {
-    const record: RequestRecord = {
-      context: command.context ?? { requestId: randomUUID(), route: 'chat', client: null, allowedModels: null },
-      requestedModel: command.model ?? null,
-      startedAt: performance.now(),
-      attempts: 0,
-      failures: [],
-      firstTokenAt: null,
-    };
+    const record = newRecord(command);
     try {
       if (this.lifecycle.draining) throw new ShuttingDownError();
       checkRequestSize(command, this.sizeLimits);
       const lookup = this.cache?.lookup(command, record.context.cacheDirective ?? 'default') ?? null;
       if (!lookup) return await this.begin(command, signal, record);
-      const hit = await this.cache!.replay(lookup, record.context.requestId, (key) => this.catalog.deployments.find((deployment) => deployment.key === key));
-      if (hit) {
-        this.telemetry.emit('cacheHit', record.context.route, hit.bytes);
-        return this.replay(hit, record);
-      }
+      const hit = await this.cache!.replay(lookup, record.context.requestId, this.deploymentOf);
+      if (hit) return this.replay(hit, record);
       this.telemetry.emit('cacheMiss', record.context.route);
       record.cache = 'miss';
       const session = await this.begin(command, signal, record);
@@ -85,10 +75,29 @@ export class ChatService {
   }
 
   /**
+   * The stored answer for a request the cache may answer, or null (not cacheable, not stored, or
+   * a request `start` would refuse): nothing is reported or counted until `startCached` serves it.
+   */
+  async findCached(command: ChatCommand): Promise<CachedAnswer | null> {
+    const context = command.context;
+    if (!this.cache || !context || this.lifecycle.draining || exceedsRequestSize(command, this.sizeLimits)) return null;
+    const lookup = this.cache.lookup(command, context.cacheDirective ?? 'default');
+    return lookup && this.cache.replay(lookup, context.requestId, this.deploymentOf);
+  }
+
+  /** Serves an answer `findCached` found, as `start` would have. */
+  startCached(command: ChatCommand, answer: CachedAnswer): ChatSession {
+    return this.replay(answer, newRecord(command));
+  }
+
+  private readonly deploymentOf = (key: string): Deployment | undefined => this.catalog.deployments.find((deployment) => deployment.key === key);
+
+  /**
    * A cached answer: no deployment, no limits, no upstream call. Reported like any request once
    * it has been written (or the client left), with no tokens charged to anyone.
    */
-  private replay({ meta, deployment, events }: CachedAnswer, record: RequestRecord): ChatSession {
+  private replay({ meta, deployment, events, bytes }: CachedAnswer, record: RequestRecord): ChatSession {
+    this.telemetry.emit('cacheHit', record.context.route, bytes);
     record.cache = 'hit';
     record.firstTokenAt = performance.now();
     record.attemptStartedAt = record.firstTokenAt;
@@ -177,4 +186,15 @@ export class ChatService {
   async complete(command: ChatCommand, signal: AbortSignal): Promise<ChatCompletion> {
     return collectCompletion(await this.start(command, signal));
   }
+}
+
+function newRecord(command: ChatCommand): RequestRecord {
+  return {
+    context: command.context ?? { requestId: randomUUID(), route: 'chat', client: null, allowedModels: null },
+    requestedModel: command.model ?? null,
+    startedAt: performance.now(),
+    attempts: 0,
+    failures: [],
+    firstTokenAt: null,
+  };
 }

@@ -8,7 +8,16 @@ export interface RequestSizeLimits {
 }
 
 /** Refuses (400, naming each limit exceeded) a request with too many messages or too much text. */
-export function checkRequestSize(command: ChatCommand, { maxMessages, maxInputChars }: RequestSizeLimits): void {
+export function checkRequestSize(command: ChatCommand, limits: RequestSizeLimits): void {
+  const fields = sizeProblems(command, limits);
+  if (fields.length > 0) throw new RequestInvalidError('The request is too large.', { fields });
+}
+
+export function exceedsRequestSize(command: ChatCommand, limits: RequestSizeLimits): boolean {
+  return sizeProblems(command, limits).length > 0;
+}
+
+function sizeProblems(command: ChatCommand, { maxMessages, maxInputChars }: RequestSizeLimits): Array<{ field: string; errors: string[] }> {
   const fields: Array<{ field: string; errors: string[] }> = [];
   if (command.messages.length > maxMessages) {
     fields.push({ field: 'messages', errors: [`must contain at most ${maxMessages} messages`] });
@@ -17,5 +26,5 @@ export function checkRequestSize(command: ChatCommand, { maxMessages, maxInputCh
   if (characters > maxInputChars) {
     fields.push({ field: 'messages', errors: [`total content must be at most ${maxInputChars} characters`] });
   }
-  if (fields.length > 0) throw new RequestInvalidError('The request is too large.', { fields });
+  return fields;
 }

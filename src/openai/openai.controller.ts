@@ -1,7 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CachedAnswerShortcut } from '../chat/cache/cached-answer.shortcut.js';
+import type { ChatRouteBinding } from '../chat/chat-route-binding.js';
 import { ChatService } from '../chat/chat.service.js';
+import { collectCompletion } from '../chat/completion.js';
 import { ApiCacheHeader, ChatEndpoint } from '../common/http/chat-route.js';
 import { abortOnDisconnect } from '../common/http/client-disconnect.js';
 import { chatContext } from '../common/http/request-context.js';
@@ -16,11 +19,28 @@ import { OpenAiResponseWriter } from './openai-response.writer.js';
 @ApiTags('openai')
 @Controller('v1')
 export class OpenAiController {
+  private readonly binding: ChatRouteBinding<ChatCompletionRequestDto>;
+
   constructor(
     private readonly chatService: ChatService,
-    private readonly writer: OpenAiResponseWriter,
+    writer: OpenAiResponseWriter,
     private readonly models: OpenAiModelsService,
-  ) {}
+    shortcut: CachedAnswerShortcut,
+  ) {
+    this.binding = {
+      route: 'openai',
+      path: '/v1/chat/completions',
+      body: ChatCompletionRequestDto,
+      toCommand: toChatCommand,
+      async respond(session, body, _request, reply) {
+        if (body.stream) return writer.stream(session, body.stream_options?.include_usage ?? false, reply);
+        const completion = await collectCompletion(session);
+        writer.setGatewayHeaders(reply, completion.meta);
+        await reply.send(writer.completion(completion));
+      },
+    };
+    shortcut.register(this.binding);
+  }
 
   @Post('chat/completions')
   @HttpCode(200)
@@ -35,15 +55,8 @@ export class OpenAiController {
   @ApiChatCompletionResponses()
   async createChatCompletion(@Body() body: ChatCompletionRequestDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const signal = abortOnDisconnect(reply);
-    const command = { ...toChatCommand(body), context: chatContext(request, 'openai') };
-    if (!body.stream) {
-      const completion = await this.chatService.complete(command, signal);
-      this.writer.setGatewayHeaders(reply, completion.meta);
-      await reply.send(this.writer.completion(completion));
-      return;
-    }
-    const session = await this.chatService.start(command, signal);
-    await this.writer.stream(session, body.stream_options?.include_usage ?? false, reply);
+    const command = { ...this.binding.toCommand(body), context: chatContext(request, 'openai') };
+    await this.binding.respond(await this.chatService.start(command, signal), body, request, reply);
   }
 
   /** The models that can serve now: each public model id once, then each deployment as `provider/id`. */

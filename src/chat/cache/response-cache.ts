@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Deployment } from '../../config/model-catalog.js';
 import type { CacheDirective } from '../../common/http/chat-route.js';
 import type { ChatCommand, ChatEvent, ChatMeta, ChatSession } from '../chat-command.js';
@@ -17,6 +17,9 @@ export const MAX_CACHED_ANSWER_BYTES = 1024 * 1024;
 
 /** How many stored answers are kept parsed: hits on them skip reading and checking the text again. */
 const PARSED_KEPT = 1_000;
+/** How many recent requests' keys are remembered, and the largest request remembered (as JSON text). */
+const KEYS_KEPT = 1_000;
+const KEY_MEMO_MAX_CHARS = 8_192;
 
 /** A stored answer, read and checked, with its events in one piece (a hit has them all at once). */
 interface ParsedAnswer {
@@ -57,6 +60,8 @@ interface StoredAnswer {
  */
 export class ResponseCache {
   private readonly recentlyParsed = new Map<string, ParsedAnswer>();
+  /** A request's JSON text → its key: a repeated request skips the canonical form and the hash. */
+  private readonly recentKeys = new Map<string, string>();
 
   constructor(
     private readonly store: AnswerStore,
@@ -77,7 +82,16 @@ export class ResponseCache {
     if (directive !== 'use' && !(this.settings.zeroTemperature && command.temperature === 0)) return null;
     const { context, droppedParameters: _dropped, promptCacheKey: _hint, ...request } = command;
     const scope = this.settings.sharedAcrossKeys ? { allowed: context?.allowedModels ?? null } : { client: context?.client ?? null, allowed: context?.allowedModels ?? null };
-    return { hash: createHash('sha256').update(canonicalJson({ v: 1, scope, request })).digest('hex') };
+    // The same JSON text always has the same canonical form, so its key can be remembered.
+    const text = JSON.stringify([scope, request]);
+    const remembered = this.recentKeys.get(text);
+    if (remembered) return { hash: remembered };
+    const key = hash('sha256', canonicalJson({ v: 1, scope, request }));
+    if (text.length <= KEY_MEMO_MAX_CHARS) {
+      if (this.recentKeys.size >= KEYS_KEPT) this.recentKeys.delete(this.recentKeys.keys().next().value!);
+      this.recentKeys.set(text, key);
+    }
+    return { hash: key };
   }
 
   /** The stored answer (nothing upstream); null: none, expired, unreadable, or its deployment gone. */

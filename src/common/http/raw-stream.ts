@@ -20,14 +20,10 @@ export class RawStream {
   ) {
     this.res = reply.raw;
     this.writeTimeoutMs = options.writeTimeoutMs ?? 0;
-    // Nest/Fastify's own reply is bypassed; headers set on it by hooks (CORS) are carried over.
-    // Those already on the raw response (the security headers) stay there: writeHead would
-    // validate and set each of them again.
+    // Fastify's reply is bypassed; headers set on it (reply.header) are carried over. Those
+    // already on the raw response (the security headers) stay there: writeHead keeps them.
     reply.hijack();
-    const headers: Record<string, string> = {};
-    const replyHeaders = reply.getHeaders() as Record<string, string>;
-    for (const name in replyHeaders) if (this.res.getHeader(name) !== replyHeaders[name]) headers[name] = replyHeaders[name]!;
-    Object.assign(headers, options.headers);
+    const headers: Record<string, string | string[]> = { ...ownHeadersOf(reply), ...options.headers };
     headers['content-type'] = contentType;
     headers['cache-control'] = 'no-cache, no-transform';
     headers['x-accel-buffering'] = 'no';
@@ -100,6 +96,24 @@ export class RawStream {
   private stopKeepalive(): void {
     if (this.keepalive) clearInterval(this.keepalive);
   }
+}
+
+let replyHeadersKey: symbol | null | undefined;
+
+/**
+ * The headers set on a reply with reply.header, which Fastify keeps apart from the raw response's
+ * until it sends. Read from Fastify's own store when it can be found: reply.getHeaders() would
+ * copy the raw response's too, on every streamed response.
+ */
+export function ownHeadersOf(reply: FastifyReply): Record<string, string | string[]> {
+  replyHeadersKey ??= Object.getOwnPropertySymbols(reply).find((symbol) => symbol.description === 'fastify.reply.headers') ?? null;
+  const own = replyHeadersKey ? (reply as unknown as Record<symbol, unknown>)[replyHeadersKey] : undefined;
+  if (typeof own === 'object' && own !== null) return own as Record<string, string | string[]>;
+  const all = reply.getHeaders();
+  const res = reply.raw;
+  const headers: Record<string, string | string[]> = {};
+  for (const name in all) if (res.getHeader(name) !== all[name]) headers[name] = all[name] as string | string[];
+  return headers;
 }
 
 export function sseEvent(event: string, data: unknown): string {

@@ -14,6 +14,19 @@ export function DropsUnknownFields(): ClassDecorator {
   return (target) => Reflect.defineMetadata(DROPS_UNKNOWN_FIELDS, true, target);
 }
 
+function dropsUnknownFields(type: object): boolean {
+  return Reflect.getMetadata(DROPS_UNKNOWN_FIELDS, type) === true;
+}
+
+/**
+ * A body as the pipe would return it, when the compiled path accepts it (every field known, every
+ * rule met); null otherwise, and then only the pipe can say what is wrong with it.
+ */
+export function compiledBody<T extends object>(type: abstract new (...args: never[]) => T, value: unknown): T | null {
+  const validated = validateCompiled(type, value, !dropsUnknownFields(type));
+  return validated === NOT_COMPILED ? null : (validated as T);
+}
+
 const droppedFields = new WeakMap<object, string[]>();
 
 /** The unknown fields left out of a validated body (`messages[].foo` for nested ones); empty if none. */
@@ -39,7 +52,7 @@ export class GatewayValidationPipe implements PipeTransform {
   }
 
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const lenient = metadata.type === 'body' && metadata.metatype !== undefined && Reflect.getMetadata(DROPS_UNKNOWN_FIELDS, metadata.metatype) === true;
+    const lenient = metadata.type === 'body' && metadata.metatype !== undefined && dropsUnknownFields(metadata.metatype);
     if (metadata.type === 'body' && metadata.metatype) {
       const validated = validateCompiled(metadata.metatype, value, !lenient);
       if (validated !== NOT_COMPILED) return validated;
