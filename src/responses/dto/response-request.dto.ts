@@ -240,8 +240,12 @@ export class ResponseCreateRequestDto extends PickType(SamplingOptionsDto, ['tem
   @ApiPropertyOptional({
     oneOf: [
       { type: 'string', enum: [...TOOL_CHOICE_MODES] },
-      { type: 'object', properties: { type: { type: 'string', enum: ['function'] }, name: { type: 'string' } } },
-      { type: 'object', properties: { type: { type: 'string', enum: ['allowed_tools'] }, mode: { type: 'string', enum: ['auto', 'required'] }, tools: { type: 'array', items: { type: 'object' } } } },
+      { type: 'object', required: ['type', 'name'], properties: { type: { type: 'string', enum: ['function'] }, name: { type: 'string' } } },
+      {
+        type: 'object',
+        required: ['type', 'mode', 'tools'],
+        properties: { type: { type: 'string', enum: ['allowed_tools'] }, mode: { type: 'string', enum: ['auto', 'required'] }, tools: { type: 'array', items: { type: 'object' } } },
+      },
     ],
   })
   tool_choice?: (typeof TOOL_CHOICE_MODES)[number] | { type: 'function'; name: string } | { type: 'allowed_tools'; mode: 'auto' | 'required'; tools: Array<{ type: 'function'; name: string }> };
