@@ -1,8 +1,8 @@
 import type { ChatEvent } from '../chat/chat-command.js';
 import { sseEvent } from '../common/http/raw-stream.js';
 import type { ToolCallDelta } from '../providers/provider-adapter.js';
-import type { ResponseDto, ResponseFunctionCallDto } from './dto/response.dto.js';
-import { incompleteDetails, messageItem, reasoningItem, ResponseIds, toResponseUsage, type ItemStatus, type OutputItem } from './response-objects.js';
+import type { ResponseFunctionCallDto } from './dto/response.dto.js';
+import { incompleteDetails, messageItem, reasoningItem, ResponseIds, toResponseUsage, type ItemStatus, type OutputItem, type ResponseObject } from './response-objects.js';
 
 /** The text item being written (reasoning or the message): one is open at a time. */
 interface OpenText {
@@ -35,7 +35,7 @@ export class ResponseEventStream {
   private messages = 0;
 
   constructor(
-    private readonly head: ResponseDto,
+    private readonly head: ResponseObject,
     requestId: string,
     private readonly summarise: boolean,
   ) {

@@ -11,6 +11,9 @@ import type {
 } from './dto/response.dto.js';
 import { REASONING_ITEM_PREFIX, type ResponseSettings } from './responses-request.mapper.js';
 
+/** A `response` as sent: a plain object of ResponseDto's shape. */
+export type ResponseObject = { [Field in keyof ResponseDto]: ResponseDto[Field] };
+
 export type OutputItem = ResponseOutputMessageDto | ResponseFunctionCallDto | ResponseReasoningItemDto;
 export type ItemStatus = OutputItem['status'];
 
@@ -61,7 +64,7 @@ export function reasoningItem(id: string, text: string, summarise: boolean, stat
 }
 
 /** A response with no output yet: what `response.created` carries, and what every later state starts from. */
-export function responseHead(meta: ChatMeta, deployment: Deployment, settings: ResponseSettings, createdAt: number): ResponseDto {
+export function responseHead(meta: ChatMeta, deployment: Deployment, settings: ResponseSettings, createdAt: number): ResponseObject {
   return {
     id: new ResponseIds(meta.requestId).response,
     object: 'response',
@@ -90,7 +93,7 @@ export function responseHead(meta: ChatMeta, deployment: Deployment, settings: R
 }
 
 /** A whole answer (`stream: false`) as a `response`: reasoning, the message, then the function calls. */
-export function completedResponse(completion: ChatCompletion, settings: ResponseSettings): ResponseDto {
+export function completedResponse(completion: ChatCompletion, settings: ResponseSettings): ResponseObject {
   const { meta, deployment, content, reasoning, toolCalls, finishReason, usage } = completion;
   const ids = new ResponseIds(meta.requestId);
   const incomplete = incompleteDetails(finishReason);

@@ -66,7 +66,7 @@ function textOf(content: unknown, field: string, assistant: boolean): string {
     } else if (typeof type === 'string' && UNSUPPORTED_PART[type]) {
       throw invalid(`${at}.type`, `${type} ${NOT_SUPPORTED}: none of the models served reads ${UNSUPPORTED_PART[type]}`);
     } else {
-      throw invalid(`${at}.type`, `content part type "${String(type)}" is not supported: send input_text parts${assistant ? ' (or output_text on an assistant message)' : ''}`);
+      throw invalid(`${at}.type`, `content part type ${JSON.stringify(type)} is not supported: send input_text parts${assistant ? ' (or output_text on an assistant message)' : ''}`);
     }
   });
   return text;
@@ -118,7 +118,7 @@ function toMessages(input: ResponseCreateRequestDto['input'], instructions: stri
           'item_reference is not supported: this gateway keeps no responses (store: false), so send the item itself (the Vercel AI SDK does with providerOptions: { openai: { store: false } })',
         );
       default:
-        throw invalid(`${field}.type`, `item type "${String(type)}" is not supported: send messages, function_call and function_call_output items (built-in tools run at OpenAI)`);
+        throw invalid(`${field}.type`, `item type ${JSON.stringify(type)} is not supported: send messages, function_call and function_call_output items (built-in tools run at OpenAI)`);
     }
   });
   return messages;

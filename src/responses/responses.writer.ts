@@ -7,9 +7,8 @@ import { ClientGoneError } from '../common/errors/gateway-errors.js';
 import { RawStream } from '../common/http/raw-stream.js';
 import type { Environment } from '../config/environment.js';
 import { gatewayHeaders } from '../openai/openai-response.writer.js';
-import type { ResponseDto } from './dto/response.dto.js';
 import { ResponseEventStream } from './response-event-stream.js';
-import { completedResponse, responseHead } from './response-objects.js';
+import { completedResponse, responseHead, type ResponseObject } from './response-objects.js';
 import type { ResponseSettings } from './responses-request.mapper.js';
 
 /** Writes answers in the format of OpenAI's Responses API. */
@@ -25,7 +24,7 @@ export class ResponsesWriter {
   }
 
   /** A whole answer as a `response` object, with the gateway's headers set on the reply. */
-  response(completion: ChatCompletion, settings: ResponseSettings, reply: FastifyReply): ResponseDto {
+  response(completion: ChatCompletion, settings: ResponseSettings, reply: FastifyReply): ResponseObject {
     void reply.headers(gatewayHeaders(completion.meta));
     return completedResponse(completion, settings);
   }

@@ -274,7 +274,7 @@ describe('an answer cut by max_output_tokens', () => {
 
   it('is status incomplete with incomplete_details, streamed or not, and streamed ends with response.incomplete', async () => {
     const gateway = await start({ models: [model('groq', 'm')] });
-    const cut = { kind: 'ok', content: ['Once upon', ' a'], finishReason: 'length' } as const;
+    const cut = { kind: 'ok' as const, content: ['Once upon', ' a'], finishReason: 'length' };
     gateway.sim.setBehaviour('groq', 'm', cut, cut);
     const whole = await client(gateway).responses.create({ model: 'm', input: 'A story', max_output_tokens: 2 });
     expect(whole).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [{ type: 'message', status: 'incomplete' }] });

@@ -30,32 +30,31 @@ function failoverCatalog(first: 'groq' | 'cerebras') {
 describe('failover before the first event', () => {
   const start = gatewayPerTest();
 
-  it.each([
-    [429, false],
-    [500, true],
-    [429, true],
-    [500, false],
-  ] as const)('the first deployment answers %i (stream: %s): the second answers, the client sees one clean response', async (status, stream) => {
+  it.each([429, 500])('the first deployment answers %i (not streamed): the second answers, the client sees one clean response object', async (status) => {
     const gateway = await start(failoverCatalog('groq'));
     gateway.sim.setBehaviour('groq', 'm', { kind: 'error', status });
     gateway.sim.setBehaviour('cerebras', 'm', { kind: 'ok', content: ['From', ' cerebras.'] });
-    const openai = client(gateway);
-    if (!stream) {
-      const { data, response } = await openai.responses.create({ model: 'x', input: 'Hi' }).withResponse();
-      expect(data.status).toBe('completed');
-      expect(data.output_text).toBe('From cerebras.');
-      expect(response.headers.get('x-gateway-provider')).toBe('cerebras');
-      expect(response.headers.get('x-gateway-attempts')).toBe('2');
-    } else {
-      const { data, response } = await openai.responses.create({ model: 'x', input: 'Hi', stream: true }).withResponse();
-      const events = await collect(data);
-      expect(events.filter((event) => event.type === 'response.created')).toHaveLength(1);
-      expect(events.filter((event) => event.type === 'response.output_text.delta').map((event) => event.delta).join('')).toBe('From cerebras.');
-      expect(events.at(-1)?.type).toBe('response.completed');
-      expect(response.headers.get('x-gateway-provider')).toBe('cerebras');
-    }
+    const { data, response } = await client(gateway).responses.create({ model: 'x', input: 'Hi' }).withResponse();
+    expect(data.status).toBe('completed');
+    expect(data.output_text).toBe('From cerebras.');
+    expect(response.headers.get('x-gateway-provider')).toBe('cerebras');
+    expect(response.headers.get('x-gateway-attempts')).toBe('2');
     expect(gateway.sim.requestsFor('groq', 'm')).toHaveLength(1);
     expect(gateway.sim.requestsFor('cerebras', 'm')).toHaveLength(1);
+  });
+
+  it.each([429, 500])('the first deployment answers %i (streamed): the second answers, the client sees one clean stream', async (status) => {
+    const gateway = await start(failoverCatalog('groq'));
+    gateway.sim.setBehaviour('groq', 'm', { kind: 'error', status });
+    gateway.sim.setBehaviour('cerebras', 'm', { kind: 'ok', content: ['From', ' cerebras.'] });
+    const { data, response } = await client(gateway).responses.create({ model: 'x', input: 'Hi', stream: true }).withResponse();
+    const events = await collect(data);
+    expect(events.filter((event) => event.type === 'response.created')).toHaveLength(1);
+    expect(events.filter((event) => event.type === 'response.output_text.delta').map((event) => event.delta).join('')).toBe('From cerebras.');
+    expect(events.at(-1)?.type).toBe('response.completed');
+    expect(response.headers.get('x-gateway-provider')).toBe('cerebras');
+    expect(response.headers.get('x-gateway-attempts')).toBe('2');
+    expect(gateway.sim.requestsFor('groq', 'm')).toHaveLength(1);
   });
 
   it('every deployment rate limited: a RateLimitError in OpenAI\'s shape with Retry-After, no stream begun', async () => {
