@@ -2,7 +2,7 @@
 // breaks off mid-answer, the requests it refuses (in OpenAI's error shape), and a cached answer
 // replayed as a Responses stream.
 import OpenAI from 'openai';
-import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+import type { ResponseCreateParamsBase, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
 import { gatewayPerTest } from '../../support/gateway-client.js';
 import { model, parseSse, type Gateway } from '../../support/gateway-harness.js';
@@ -161,6 +161,71 @@ describe('requests /v1/responses refuses, in OpenAI\'s error shape, before any p
     const [sent] = gateway.sim.requestsFor('groq', 'm');
     expect(sent!.body.messages).toEqual([{ role: 'user', content: 'Hi' }]);
     for (const field of ['store', 'metadata', 'include', 'truncation', 'search_settings']) expect(sent!.body).not.toHaveProperty(field);
+  });
+});
+
+/**
+ * Every parameter the `openai` package types for a Responses request, with its fate (docs/api.md):
+ * a new one in the package fails the typecheck until it is given one here and in the docs.
+ */
+const FATES: Record<keyof ResponseCreateParamsBase, 'mapped' | 'left out' | 'refused'> = {
+  model: 'mapped',
+  input: 'mapped',
+  instructions: 'mapped',
+  tools: 'mapped',
+  tool_choice: 'mapped',
+  parallel_tool_calls: 'mapped',
+  max_output_tokens: 'mapped',
+  temperature: 'mapped',
+  top_p: 'mapped',
+  reasoning: 'mapped',
+  text: 'mapped',
+  stream: 'mapped',
+  user: 'mapped',
+  safety_identifier: 'mapped',
+  prompt_cache_key: 'mapped',
+  background: 'mapped',
+  previous_response_id: 'refused',
+  conversation: 'refused',
+  prompt: 'refused',
+  top_logprobs: 'refused',
+  store: 'left out',
+  metadata: 'left out',
+  include: 'left out',
+  truncation: 'left out',
+  service_tier: 'left out',
+  max_tool_calls: 'left out',
+  stream_options: 'left out',
+  prompt_cache_retention: 'left out',
+  prompt_cache_options: 'left out',
+  context_management: 'left out',
+  moderation: 'left out',
+  access_programs: 'left out',
+  background_options: 'left out',
+  image: 'left out',
+};
+const withFate = (fate: string) => Object.entries(FATES).filter(([, value]) => value === fate).map(([name]) => name);
+
+describe('every Responses parameter the openai package types has its documented fate', () => {
+  const start = gatewayPerTest();
+
+  it('those left out are accepted, named in x-gateway-dropped-params and not sent on', async () => {
+    const gateway = await start({ models: [model('groq', 'm')] });
+    const leftOut = withFate('left out');
+    const response = await postResponses(gateway, { model: 'm', input: 'Hi', ...Object.fromEntries(leftOut.map((name) => [name, { any: 'value' }])) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-gateway-dropped-params')?.split(', ').sort()).toEqual([...leftOut].sort());
+    const [sent] = gateway.sim.requestsFor('groq', 'm');
+    // The gateway asks every provider for stream_options of its own; the client's never travel.
+    for (const name of leftOut) expect(sent!.body[name]).not.toEqual({ any: 'value' });
+    expect(JSON.stringify(sent!.body)).not.toContain('"any"');
+  });
+
+  it.each(withFate('refused'))('%s is refused with a 400 naming it', async (name) => {
+    const gateway = await start({ models: [model('groq', 'm')] });
+    const response = await postResponses(gateway, { model: 'm', input: 'Hi', [name]: 'x' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { param: string } }).error.param).toBe(name);
   });
 });
 
