@@ -17,29 +17,14 @@ import {
   Min,
   ValidateIf,
   ValidateNested,
-  registerDecorator,
-  type ValidationArguments,
 } from 'class-validator';
 import { SamplingOptionsDto } from '../../chat/dto/sampling-options.dto.js';
+import { Check } from '../../common/http/check.decorator.js';
 import { DropsUnknownFields } from '../../common/http/validation.pipe.js';
 import { REASONING_EFFORTS } from '../../openai/dto/chat-completion-request.dto.js';
 
 const NOT_SUPPORTED = 'is not supported by the providers behind this gateway';
 const STATELESS = 'this gateway keeps no responses (store: false): send the whole conversation in `input`';
-
-/** A custom check with access to the whole object (the request's tools). */
-function Check(name: string, validate: (value: unknown, object: Record<string, unknown>) => boolean, message: string | ((value: unknown) => string)): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name,
-      target: target.constructor,
-      propertyName: propertyName as string,
-      validator: {
-        validate: (value: unknown, args?: ValidationArguments) => validate(value, (args?.object ?? {}) as Record<string, unknown>),
-        defaultMessage: (args?: ValidationArguments) => (typeof message === 'string' ? message : message(args?.value)),
-      },
-    });
-}
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

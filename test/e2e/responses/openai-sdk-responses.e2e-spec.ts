@@ -1,11 +1,11 @@
 // The official `openai` SDK's Responses API (`responses.create`, `responses.stream`) against
 // POST /v1/responses, which the gateway serves over its chat path (the simulator speaks each
 // provider's chat-completions dialect behind it).
-import OpenAI from 'openai';
-import type { FunctionTool, ResponseInputItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
+import type { FunctionTool, ResponseInputItem } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
 import { gatewayPerTest } from '../../support/gateway-client.js';
 import { model, parseSse, type Gateway } from '../../support/gateway-harness.js';
+import { client, collect } from './responses-client.js';
 
 const PROVIDERS = ['groq', 'cerebras'] as const;
 
@@ -17,16 +17,6 @@ const weatherTool: FunctionTool = {
   strict: true,
 };
 const weatherCall = { id: 'call_w1', name: 'get_weather', arguments: '{"city":"Oslo"}' };
-
-function client(gateway: Gateway): OpenAI {
-  return new OpenAI({ apiKey: 'unused-by-the-gateway', baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-}
-
-async function collect(stream: AsyncIterable<ResponseStreamEvent>): Promise<ResponseStreamEvent[]> {
-  const events: ResponseStreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
 
 const sent = (gateway: Gateway, provider: 'groq' | 'cerebras') => gateway.sim.requestsFor(provider, 'm').map((request) => request.body);
 

@@ -6,16 +6,7 @@ import type { ResponseCreateParamsBase, ResponseStreamEvent } from 'openai/resou
 import { describe, expect, it } from 'vitest';
 import { gatewayPerTest } from '../../support/gateway-client.js';
 import { model, parseSse, type Gateway } from '../../support/gateway-harness.js';
-
-function client(gateway: Gateway): OpenAI {
-  return new OpenAI({ apiKey: 'unused-by-the-gateway', baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-}
-
-async function collect(stream: AsyncIterable<ResponseStreamEvent>): Promise<ResponseStreamEvent[]> {
-  const events: ResponseStreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
+import { client, collect } from './responses-client.js';
 
 function postResponses(gateway: Gateway, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${gateway.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
