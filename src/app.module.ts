@@ -13,6 +13,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { ResponsesModule } from './responses/responses.module.js';
 import { LimitsModule } from './redis/limits.module.js';
 import { TelemetryModule } from './telemetry/telemetry.module.js';
 import { UsageReportModule } from './usage/usage-report.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         ModelsModule,
         ChatModule,
         OpenAiModule,
+        ResponsesModule,
         HealthModule,
         DashboardModule.forRoot(usageReport),
       ],

@@ -4,7 +4,8 @@ import { ApiBody, ApiExtraModels, ApiOkResponse, ApiProduces, getSchemaPath } fr
 import { ChatCompletionRequestDto, TextContentPartDto } from './dto/chat-completion-request.dto.js';
 import { ChatCompletionChunkDto, ChatCompletionDto, OpenAiErrorResponseDto } from './dto/chat-completion-response.dto.js';
 
-const GATEWAY_HEADERS = {
+/** The response headers of every OpenAI-compatible chat route. */
+export const GATEWAY_RESPONSE_HEADERS = {
   'x-gateway-model': { description: "The provider's model id that answered", schema: { type: 'string' } },
   'x-gateway-provider': { description: 'The provider that answered', schema: { type: 'string' } },
   'x-gateway-attempts': { description: 'How many deployments were tried, this one included', schema: { type: 'integer' } },
@@ -58,7 +59,7 @@ export function ApiChatCompletionResponses(): MethodDecorator & ClassDecorator {
     ApiOkResponse({
       description:
         '`stream: false` (default): a `chat.completion` (tool calls in `message.tool_calls`, reasoning in `message.reasoning`). `stream: true`: `data: {chat.completion.chunk}` lines (content, `reasoning` and `tool_calls` fragments as the provider sends them), then `data: [DONE]`; with `stream_options.include_usage` a last chunk carries `usage`. A failure after the first chunk sends `data: {"error":{…}}` and no `[DONE]`.',
-      headers: GATEWAY_HEADERS,
+      headers: GATEWAY_RESPONSE_HEADERS,
       content: {
         'application/json': { schema: { $ref: getSchemaPath(ChatCompletionDto) } },
         'text/event-stream': {

@@ -2,12 +2,12 @@ import { instanceToPlain } from 'class-transformer';
 import type { ChatCommand } from '../chat/chat-command.js';
 import { droppedFieldsOf } from '../common/http/validation.pipe.js';
 import type { ReasoningDelivery, ReasoningEffort, ToolDefinition, UpstreamMessage } from '../providers/provider-adapter.js';
-import { type ChatCompletionMessageDto, type ChatCompletionRequestDto, type TextContentPartDto } from './dto/chat-completion-request.dto.js';
+import { type ChatCompletionMessageDto, type ChatCompletionRequestDto, type REASONING_EFFORTS, type TextContentPartDto } from './dto/chat-completion-request.dto.js';
 
 /** `auto` asks for the rotation strategy over every model. */
 export const AUTO_MODEL = 'auto';
 
-const EFFORT: Record<NonNullable<ChatCompletionRequestDto['reasoning_effort']>, ReasoningEffort> = {
+const EFFORT: Record<(typeof REASONING_EFFORTS)[number], ReasoningEffort> = {
   none: 'none',
   minimal: 'low',
   low: 'low',
@@ -15,6 +15,11 @@ const EFFORT: Record<NonNullable<ChatCompletionRequestDto['reasoning_effort']>, 
   high: 'high',
   xhigh: 'high',
 };
+
+/** OpenAI's reasoning effort as the providers take it: `minimal` is sent as `low`, `xhigh` as `high`. */
+export function reasoningEffortOf(effort: (typeof REASONING_EFFORTS)[number]): ReasoningEffort {
+  return EFFORT[effort];
+}
 
 export function toChatCommand(body: ChatCompletionRequestDto): ChatCommand {
   const dropped = new Set<string>(droppedFieldsOf(body));
@@ -37,7 +42,7 @@ export function toChatCommand(body: ChatCompletionRequestDto): ChatCommand {
     // Without tools the providers refuse a tool_choice; `none` and `auto` then mean nothing anyway.
     toolChoice: tools ? (body.tool_choice ?? undefined) : undefined,
     parallelToolCalls: tools ? (body.parallel_tool_calls ?? undefined) : undefined,
-    reasoningEffort: body.reasoning_effort ? EFFORT[body.reasoning_effort] : undefined,
+    reasoningEffort: body.reasoning_effort ? reasoningEffortOf(body.reasoning_effort) : undefined,
     reasoning: reasoningDelivery(body),
     frequencyPenalty: body.frequency_penalty ?? undefined,
     presencePenalty: body.presence_penalty ?? undefined,

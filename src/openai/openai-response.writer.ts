@@ -34,7 +34,8 @@ function percentEncode(char: string): string {
   }
 }
 
-function gatewayHeaders(meta: ChatMeta): Record<string, string> {
+/** The response headers that name the deployment that answered (and what was left out, and the cache's part). */
+export function gatewayHeaders(meta: ChatMeta): Record<string, string> {
   const headers: Record<string, string> = {
     'x-request-id': meta.requestId,
     'x-gateway-model': meta.model,

@@ -124,6 +124,7 @@ describe('with both providers configured', () => {
         'GET /v1/models',
       'GET /v1/models/{model}',
         'POST /v1/chat/completions',
+        'POST /v1/responses',
       ].sort(),
     );
     const ids = operations.map(({ operation }) => operation.operationId);

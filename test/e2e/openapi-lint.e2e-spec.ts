@@ -17,12 +17,13 @@ const RULES = {
 
 /**
  * Findings accepted one by one (Redocly's own ignore mechanism), by rule and JSON pointer.
- * The payloads of the SSE events (POST /chat's `data:` lines, POST /v1/chat/completions' chunks)
+ * The payloads of the SSE events (POST /chat's `data:` lines, POST /v1/chat/completions' chunks,
+ * POST /v1/responses' events)
  * are published as schemas for clients, but a text/event-stream body is a string, and OpenAPI 3.0
  * has no way to $ref a schema for its parts: the descriptions name them instead.
  */
 const ACCEPTED: Record<string, string[]> = {
-  'no-unused-components': ['ChatMetaEventDto', 'ChatReasoningEventDto', 'ChatDeltaEventDto', 'ChatDoneEventDto', 'ChatErrorEventDto', 'ChatCompletionChunkDto'].map(
+  'no-unused-components': ['ChatMetaEventDto', 'ChatReasoningEventDto', 'ChatDeltaEventDto', 'ChatDoneEventDto', 'ChatErrorEventDto', 'ChatCompletionChunkDto', 'ResponseStreamEventDto'].map(
     (name) => `#/components/schemas/${name}`,
   ),
 };

@@ -1,7 +1,7 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiResponse, getSchemaPath } from '@nestjs/swagger';
 
-/** Every error a chat request can end in, for both chat routes (each in its own error shape). */
+/** Every error a chat request can end in, for every chat route (each in its own error shape). */
 const CHAT_ERRORS: ReadonlyArray<[number, string]> = [
   [400, 'Invalid body or malformed JSON (`validation_failed`, `invalid_json`); more messages than MAX_MESSAGES, an array of more than 4,096 items or an object of more than 1,024 properties (`validation_failed`).'],
   [404, 'Unknown model (`model_not_found`).'],

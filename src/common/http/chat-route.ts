@@ -2,7 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 
 /** Which API a chat request came in through. */
-export type ChatRoute = 'chat' | 'openai';
+export type ChatRoute = 'chat' | 'openai' | 'responses';
 
 /**
  * What a request says of the response cache: `x-gateway-cache: use` (cache it, or answer from
@@ -33,7 +33,7 @@ export const CHAT_ENDPOINT = 'gateway:chat-endpoint';
  */
 export const ChatEndpoint = (route: ChatRoute): MethodDecorator => SetMetadata(CHAT_ENDPOINT, route);
 
-/** The request header that asks for, or refuses, the response cache (documented on both chat routes). */
+/** The request header that asks for, or refuses, the response cache (documented on every chat route). */
 export const ApiCacheHeader = (): MethodDecorator =>
   ApiHeader({
     name: 'x-gateway-cache',

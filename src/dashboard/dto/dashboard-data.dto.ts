@@ -14,7 +14,7 @@ export class RecentRequestDto {
   /** ISO 8601. */
   finishedAt: string;
   requestId: string;
-  /** `chat` (POST /chat) or `openai` (POST /v1/chat/completions). */
+  /** `chat` (POST /chat), `openai` (POST /v1/chat/completions) or `responses` (POST /v1/responses). */
   route: string;
   /** The access key's name; null on an open gateway. */
   client: string | null;

@@ -19,30 +19,15 @@ import {
   Min,
   ValidateIf,
   ValidateNested,
-  registerDecorator,
-  type ValidationArguments,
 } from 'class-validator';
 import { SamplingOptionsDto } from '../../chat/dto/sampling-options.dto.js';
+import { Check } from '../../common/http/check.decorator.js';
 import { DropsUnknownFields } from '../../common/http/validation.pipe.js';
 
 const NOT_SUPPORTED = 'is not supported by the providers behind this gateway';
 
 export const MESSAGE_ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];
-
-/** A custom check with access to the whole object (the message's role, the request's tools). */
-function Check(name: string, validate: (value: unknown, object: Record<string, unknown>) => boolean, message: string): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name,
-      target: target.constructor,
-      propertyName: propertyName as string,
-      validator: {
-        validate: (value: unknown, args?: ValidationArguments) => validate(value, (args?.object ?? {}) as Record<string, unknown>),
-        defaultMessage: () => message,
-      },
-    });
-}
 
 const isTextPart = (part: unknown): boolean =>
   typeof part === 'object' && part !== null && (part as { type?: unknown }).type === 'text' && typeof (part as { text?: unknown }).text === 'string';
