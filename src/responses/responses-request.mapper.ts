@@ -166,9 +166,13 @@ function responseFormatOf(format: TextFormatDto | undefined): Record<string, unk
 
 /** The chat command a Responses request asks for, and the settings its response repeats. */
 export function toResponsesRequest(body: ResponseCreateRequestDto): ResponsesRequest {
+  return { command: toResponsesCommand(body), settings: responseSettings(body) };
+}
+
+/** The chat command a Responses request asks for. */
+export function toResponsesCommand(body: ResponseCreateRequestDto): ChatCommand {
   const { tools, toolChoice } = toolsAndChoice(body);
-  const summary = body.reasoning?.summary ?? body.reasoning?.generate_summary ?? null;
-  const command: ChatCommand = {
+  return {
     messages: toMessages(body.input, body.instructions),
     model: body.model === AUTO_MODEL ? undefined : body.model,
     temperature: body.temperature ?? undefined,
@@ -183,7 +187,12 @@ export function toResponsesRequest(body: ResponseCreateRequestDto): ResponsesReq
     promptCacheKey: body.prompt_cache_key ?? undefined,
     droppedParameters: [...droppedFieldsOf(body)],
   };
-  const settings: ResponseSettings = {
+}
+
+/** What of a Responses request its response repeats. */
+export function responseSettings(body: ResponseCreateRequestDto): ResponseSettings {
+  const summary = body.reasoning?.summary ?? body.reasoning?.generate_summary ?? null;
+  return {
     instructions: body.instructions ?? null,
     maxOutputTokens: body.max_output_tokens ?? null,
     temperature: body.temperature ?? null,
@@ -196,5 +205,4 @@ export function toResponsesRequest(body: ResponseCreateRequestDto): ResponsesReq
     ...(body.user ? { user: body.user } : {}),
     summarise: summary !== null,
   };
-  return { command, settings };
 }

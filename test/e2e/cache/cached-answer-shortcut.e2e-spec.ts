@@ -68,6 +68,22 @@ describe('cache hits answered before the pipeline', () => {
     expect(validated()).toBe(0);
   });
 
+  it('serves hits on /v1/responses the same way', async () => {
+    const gw = await cachingGateway();
+    const validated = validationCounter();
+    const ask = () => fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', input: 'What is a gateway?', temperature: 0 }) });
+    const miss = await ask();
+    // Each response has its own ids: the content is what must match.
+    const contentOf = (body: unknown) => (body as { output: Array<{ type: string; content: unknown }> }).output.map(({ type, content }) => ({ type, content }));
+    const first = contentOf(await miss.json());
+    expect(validated()).toBe(1);
+    const hit = await ask();
+    expect(hit.headers.get('x-gateway-cache')).toBe('hit');
+    expect(contentOf(await hit.json())).toEqual(first);
+    expect(JSON.stringify(first)).toContain('A gateway sits in front of providers.');
+    expect(validated()).toBe(0);
+  });
+
   it('leaves to the pipeline a stored request it cannot vouch for: an unknown field is still a 400', async () => {
     const gw = await cachingGateway();
     await (await postChat(gw, { ...question, stream: false })).text();
