@@ -1,18 +1,20 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RedisKeys } from './redis-keys.js';
 
-/** Cached answers every replica shares (CACHE=redis): opaque strings under a hashed key, each with its TTL. */
+/**
+ * Strings every replica shares, each with its TTL: cached answers (CACHE=redis) under the hash of
+ * their request, the Responses API's output items under their id.
+ */
 export class SharedAnswerStore {
   constructor(
     private readonly redis: Redis | Cluster,
-    private readonly keys: RedisKeys,
+    private readonly keyOf: (name: string) => string,
   ) {}
 
-  get(hash: string): Promise<string | null> {
-    return this.redis.get(this.keys.cachedAnswer(hash));
+  get(name: string): Promise<string | null> {
+    return this.redis.get(this.keyOf(name));
   }
 
-  async set(hash: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(this.keys.cachedAnswer(hash), value, 'PX', ttlMs);
+  async set(name: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keyOf(name), value, 'PX', ttlMs);
   }
 }

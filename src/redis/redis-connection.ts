@@ -104,7 +104,14 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
 
   /** Cached answers every replica shares; null without REDIS_URL. */
   answerStore(): SharedAnswerStore | null {
-    return this.client ? new SharedAnswerStore(this.client, this.keys!) : null;
+    const keys = this.keys;
+    return this.client && keys ? new SharedAnswerStore(this.client, (hash) => keys.cachedAnswer(hash)) : null;
+  }
+
+  /** The Responses API's output items every replica can resolve; null without REDIS_URL. */
+  responseItemStore(): SharedAnswerStore | null {
+    const keys = this.keys;
+    return this.client && keys ? new SharedAnswerStore(this.client, (id) => keys.responseItem(id)) : null;
   }
 
   /** Every replica's estimates of each deployment's pace; null without REDIS_URL. */

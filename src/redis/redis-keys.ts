@@ -70,6 +70,11 @@ export class RedisKeys {
     return `${this.tag}:cache:${hash}`;
   }
 
+  /** An output item of a Responses API answer, under its access key's name and its id. */
+  responseItem(scopedId: string): string {
+    return `${this.tag}:response-item:${scopedId}`;
+  }
+
   /** The dashboard's list of the last finished requests, newest first. */
   recentRequests(): string {
     return `${this.tag}:dashboard:requests`;

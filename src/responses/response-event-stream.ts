@@ -36,10 +36,15 @@ export class ResponseEventStream {
 
   constructor(
     private readonly head: ResponseObject,
-    requestId: string,
+    itemToken: string,
     private readonly summarise: boolean,
   ) {
-    this.ids = new ResponseIds(requestId);
+    this.ids = new ResponseIds(itemToken);
+  }
+
+  /** The output items so far: each whole once closed (all of them after the last event). */
+  get items(): readonly OutputItem[] {
+    return this.output;
   }
 
   /** `response.created` and `response.in_progress`. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ChatCompletion, ChatMeta } from '../chat/chat-command.js';
 import type { Deployment } from '../config/model-catalog.js';
 import type { TokenUsage } from '../providers/provider-adapter.js';
@@ -17,25 +18,29 @@ export type ResponseObject = { [Field in keyof ResponseDto]: ResponseDto[Field] 
 export type OutputItem = ResponseOutputMessageDto | ResponseFunctionCallDto | ResponseReasoningItemDto;
 export type ItemStatus = OutputItem['status'];
 
-/** The ids of a response and of its items, all derived from the request id. */
+/**
+ * The ids of a response's items, from a token of the response's own: unique even when clients
+ * reuse an x-request-id, since a client may send an item back by its id (item_reference).
+ */
 export class ResponseIds {
-  constructor(private readonly requestId: string) {}
-
-  get response(): string {
-    return `resp_${this.requestId}`;
-  }
+  constructor(private readonly token: string) {}
 
   get message(): string {
-    return `msg_${this.requestId}`;
+    return `msg_${this.token}`;
   }
 
   get reasoning(): string {
-    return `${REASONING_ITEM_PREFIX}${this.requestId}`;
+    return `${REASONING_ITEM_PREFIX}${this.token}`;
   }
 
   functionCall(index: number): string {
-    return `fc_${this.requestId}_${index}`;
+    return `fc_${this.token}_${index}`;
   }
+}
+
+/** A new token for a response's item ids. */
+export function newItemToken(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 export function toResponseUsage(usage: TokenUsage): ResponseUsageDto {
@@ -66,7 +71,7 @@ export function reasoningItem(id: string, text: string, summarise: boolean, stat
 /** A response with no output yet: what `response.created` carries, and what every later state starts from. */
 export function responseHead(meta: ChatMeta, deployment: Deployment, settings: ResponseSettings, createdAt: number): ResponseObject {
   return {
-    id: new ResponseIds(meta.requestId).response,
+    id: `resp_${meta.requestId}`,
     object: 'response',
     created_at: createdAt,
     status: 'in_progress',
@@ -93,9 +98,9 @@ export function responseHead(meta: ChatMeta, deployment: Deployment, settings: R
 }
 
 /** A whole answer (`stream: false`) as a `response`: reasoning, the message, then the function calls. */
-export function completedResponse(completion: ChatCompletion, settings: ResponseSettings): ResponseObject {
+export function completedResponse(completion: ChatCompletion, settings: ResponseSettings, itemToken = newItemToken()): ResponseObject {
   const { meta, deployment, content, reasoning, toolCalls, finishReason, usage } = completion;
-  const ids = new ResponseIds(meta.requestId);
+  const ids = new ResponseIds(itemToken);
   const incomplete = incompleteDetails(finishReason);
   const status = incomplete ? 'incomplete' : 'completed';
   const output: OutputItem[] = [];

@@ -66,7 +66,7 @@ export function ApiResponsesResponses(): MethodDecorator & ClassDecorator {
       },
     }),
     ApiChatErrorResponses(OpenAiErrorResponseDto, {
-      400: 'Also a parameter or content that cannot be honoured here, named with the reason: `previous_response_id`, `conversation`, `prompt`, `background: true` (nothing is stored), tools other than function tools, image, file and audio content, items of built-in tools, `item_reference` (but to a reasoning item), or a capability no deployment of the model has (`tools`, `text.format` json_schema).',
+      400: 'Also a parameter or content that cannot be honoured here, named with the reason: `previous_response_id`, `conversation`, `prompt`, `background: true` (nothing is stored), tools other than function tools, image, file and audio content, items of built-in tools, an `item_reference` to anything but an item this gateway sent the same key in the last hour (or a reasoning item), or a capability no deployment of the model has (`tools`, `text.format` json_schema).',
     }),
   );
 }

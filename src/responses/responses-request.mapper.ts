@@ -113,9 +113,10 @@ function toMessages(input: ResponseCreateRequestDto['input'], instructions: stri
         return;
       case 'item_reference':
         if (typeof item.id === 'string' && item.id.startsWith(REASONING_ITEM_PREFIX)) return;
+        // A reference to an item this gateway sent is resolved before this (ResponseItemMemory).
         throw invalid(
           `${field}`,
-          'item_reference is not supported: this gateway keeps no responses (store: false), so send the item itself (the Vercel AI SDK does with providerOptions: { openai: { store: false } })',
+          `item_reference ${JSON.stringify(item.id)} is not an item this gateway sent to this key in the last hour (without REDIS_URL, only the replica that sent it knows it): send the item itself (the Vercel AI SDK does with providerOptions: { openai: { store: false } })`,
         );
       default:
         throw invalid(`${field}.type`, `item type ${JSON.stringify(type)} is not supported: send messages, function_call and function_call_output items (built-in tools run at OpenAI)`);

@@ -8,7 +8,7 @@ import { RawStream } from '../common/http/raw-stream.js';
 import type { Environment } from '../config/environment.js';
 import { gatewayHeaders } from '../openai/openai-response.writer.js';
 import { ResponseEventStream } from './response-event-stream.js';
-import { completedResponse, responseHead, type ResponseObject } from './response-objects.js';
+import { completedResponse, newItemToken, responseHead, type OutputItem, type ResponseObject } from './response-objects.js';
 import type { ResponseSettings } from './responses-request.mapper.js';
 
 /** Writes answers in the format of OpenAI's Responses API. */
@@ -32,9 +32,10 @@ export class ResponsesWriter {
   /**
    * The Responses API's stream events, ending with `response.completed` (or `response.incomplete`
    * when the answer stopped on its token limit). A failure after the first event closes the open
-   * items as incomplete and ends with `response.failed`, never `response.completed`.
+   * items as incomplete and ends with `response.failed`, never `response.completed`. `finished`
+   * is given the items of an answer that ended (completed or incomplete).
    */
-  async stream(session: ChatSession, settings: ResponseSettings, reply: FastifyReply): Promise<void> {
+  async stream(session: ChatSession, settings: ResponseSettings, reply: FastifyReply, finished: (items: readonly OutputItem[]) => void = () => undefined): Promise<void> {
     const out = new RawStream(reply, 'text/event-stream; charset=utf-8', {
       keepaliveMs: this.keepaliveMs,
       keepaliveText: ': ping\n\n',
@@ -42,7 +43,7 @@ export class ResponsesWriter {
       headers: gatewayHeaders(session.meta),
     });
     const head = responseHead(session.meta, session.deployment, settings, Math.floor(Date.now() / 1000));
-    const events = new ResponseEventStream(head, session.meta.requestId, settings.summarise);
+    const events = new ResponseEventStream(head, newItemToken(), settings.summarise);
     let text = events.start();
     try {
       for await (const batch of session.events) {
@@ -52,7 +53,10 @@ export class ResponsesWriter {
           if (event.type === 'done') done = true;
         }
         // The last batch and the end leave in one write (a cached answer: the whole response).
-        if (done) return out.end(text);
+        if (done) {
+          out.end(text);
+          return finished(events.items);
+        }
         if (!out.write(text)) await out.drained();
         text = '';
       }

@@ -120,4 +120,13 @@ describe('Swagger UI at /docs in a real browser (headless Chromium)', () => {
     expect(body).toContain('"object": "chat.completion"');
     expect(pageErrors).toEqual([]);
   }, 30_000);
+
+  it('POST /v1/responses: Try it out, Execute with the example body shows a 200 response object', async () => {
+    const { status, body, sent } = await tryItOut('POST', '/v1/responses');
+    expect(JSON.parse(sent ?? '')).toEqual(await firstExample('/v1/responses'));
+    expect(status).toBe('200');
+    expect(body).toContain('"object": "response"');
+    expect(body).toContain('"status": "completed"');
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
 });

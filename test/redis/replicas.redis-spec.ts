@@ -340,6 +340,19 @@ describe('the response cache shared by replicas (CACHE=redis)', TEST_TIMEOUT, ()
   });
 });
 
+describe('Responses API items shared by replicas', TEST_TIMEOUT, () => {
+  it('resolves on replica B a reference to the message replica A sent', async () => {
+    const [a, b] = await replicas(2, { models: [model('groq', 'only', { limits: GENEROUS })] });
+    sim.setBehaviour('groq', 'only', { kind: 'ok', content: ['Paris.'] }, { kind: 'ok', content: ['About 2 million.'] });
+    const ask = (gateway: typeof a, input: unknown) =>
+      fetch(`${gateway!.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'only', input }) });
+    const first = (await (await ask(a, 'Capital of France?')).json()) as { output: Array<{ id: string }> };
+    const second = await ask(b, [{ role: 'user', content: 'Capital of France?' }, { type: 'item_reference', id: first.output[0]!.id }, { role: 'user', content: 'Its population?' }]);
+    expect(second.status).toBe(200);
+    expect((sim.requestsFor('groq', 'only').at(-1)!.body as { messages: unknown[] }).messages[1]).toEqual({ role: 'assistant', content: 'Paris.' });
+  });
+});
+
 describe('access keys shared by replicas', TEST_TIMEOUT, () => {
   it("holds a key's requestsPerMinute across replicas, and every replica reports the same per-key usage", async () => {
     const directory = mkdtempSync(join(tmpdir(), 'replica-keys-'));

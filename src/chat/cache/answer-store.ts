@@ -1,3 +1,6 @@
+import type { SharedAnswerStore } from '../../redis/answer-store.js';
+import type { RedisConnection } from '../../redis/redis-connection.js';
+
 /** Where cached answers are kept: serialised, under the hash of their request. */
 export abstract class AnswerStore {
   abstract readonly kind: 'memory' | 'redis';
@@ -59,5 +62,29 @@ export class MemoryAnswerStore extends AnswerStore {
     if (!entry) return;
     this.entries.delete(hash);
     this.bytes -= entry.bytes;
+  }
+}
+
+/** Strings every replica shares, in Redis; a store that cannot be reached reads as empty, and keeps nothing. */
+export class RedisAnswerStore extends AnswerStore {
+  readonly kind = 'redis';
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly store: SharedAnswerStore,
+  ) {
+    super();
+  }
+
+  async get(name: string): Promise<string | null> {
+    return (await this.connection.attempt(() => this.store.get(name))) ?? null;
+  }
+
+  async set(name: string, value: string, ttlMs: number): Promise<void> {
+    await this.connection.attempt(() => this.store.set(name, value, ttlMs));
+  }
+
+  size(): null {
+    return null;
   }
 }

@@ -181,15 +181,16 @@ export class ResponseCreateRequestDto extends PickType(SamplingOptionsDto, ['tem
   /**
    * A string (one user message), or items: messages (`role` user, system, developer or assistant;
    * `content` a string or `input_text` / `output_text` parts), `function_call` and
-   * `function_call_output` items. `reasoning` items (and references to them) are accepted and
-   * ignored. Images, files, audio and the items of built-in tools are refused.
+   * `function_call_output` items, and `item_reference`s to message and function_call items this
+   * gateway sent the same access key in the last hour. `reasoning` items (and references to them)
+   * are accepted and ignored. Images, files, audio and the items of built-in tools are refused.
    * @example "Say hello in three words."
    */
   @Check('responseInput', validInput, 'input must be a non-empty string or a non-empty array of items')
   @ApiProperty({
     oneOf: [
       { type: 'string' },
-      { type: 'array', items: { type: 'object', additionalProperties: true, description: 'A message, function_call, function_call_output or reasoning item' } },
+      { type: 'array', items: { type: 'object', additionalProperties: true, description: 'A message, function_call, function_call_output, reasoning or item_reference item' } },
     ],
   })
   input: string | Array<Record<string, unknown>>;

@@ -129,13 +129,34 @@ describe('Vercel AI SDK default OpenAI model (Responses API) through the gateway
     ]);
   });
 
-  it('multi-turn with the default store: the earlier answer is sent by reference, which a stateless gateway refuses with a 400 that says what to do', async () => {
+  it('multi-turn with the default store (after a tool round): the earlier answer goes back by reference, resolved to the text the gateway sent', async () => {
     const gateway = await start(catalog('groq'));
-    gateway.sim.setBehaviour('groq', 'm', { kind: 'ok', content: ['Paris.'] });
-    const messages: ModelMessage[] = [{ role: 'user', content: 'Capital of France?' }];
-    const first = await generateText({ model: defaultModel(gateway), messages, maxRetries: 0 });
-    messages.push(...first.response.messages, { role: 'user', content: 'Its population?' });
-    await expect(generateText({ model: defaultModel(gateway), messages, maxRetries: 0 })).rejects.toThrow(/item_reference.*store: false/);
-    expect(gateway.sim.requests).toHaveLength(1);
+    gateway.sim.setBehaviour(
+      'groq',
+      'm',
+      { kind: 'ok', toolCalls: [weatherCall] },
+      { kind: 'ok', content: ['12 degrees in Oslo.'] },
+      { kind: 'ok', content: ['Take a coat.'] },
+    );
+    const messages: ModelMessage[] = [{ role: 'user', content: 'Weather in Oslo?' }];
+    const first = await generateText({ model: defaultModel(gateway), messages, tools: { get_weather: weather }, stopWhen: isStepCount(3), maxRetries: 0 });
+    expect(first.text).toBe('12 degrees in Oslo.');
+    messages.push(...first.response.messages, { role: 'user', content: 'Coat or not?' });
+
+    const bodies: Array<{ input: unknown[] }> = [];
+    const spy: typeof fetch = async (input, init) => {
+      if (typeof init?.body === 'string') bodies.push(JSON.parse(init.body) as { input: unknown[] });
+      return fetch(input, init);
+    };
+    const second = await generateText({ model: createOpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', fetch: spy })('agent'), messages, tools: { get_weather: weather }, maxRetries: 0 });
+    expect(second.text).toBe('Take a coat.');
+    // The SDK sends the earlier answer as a reference, not as its text (and leaves the finished
+    // tool round out): the provider gets the text the gateway sent.
+    expect(bodies[0]!.input).toContainEqual({ type: 'item_reference', id: expect.stringMatching(/^msg_/) });
+    expect(sentBodies(gateway, 'groq')[2].messages).toEqual([
+      { role: 'user', content: 'Weather in Oslo?' },
+      { role: 'assistant', content: '12 degrees in Oslo.' },
+      { role: 'user', content: 'Coat or not?' },
+    ]);
   });
 });
