@@ -151,6 +151,18 @@ describe('GET /metrics', () => {
     expect(valueOf(scraped, 'llm_gateway_http_requests_total', { method: 'POST', route: '/v1/chat/completions', status: '200' })).toBe(1);
   });
 
+  it('labels a request through /v1/responses with route responses', async () => {
+    const gw = await start({ models: [model('cerebras', 'm')] });
+
+    const response = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', input: 'Hi' }) });
+    expect(response.status).toBe(200);
+    await response.json();
+
+    const scraped = await expectEventually(gw, 'llm_gateway_chat_requests_total', { route: 'responses', provider: 'cerebras', model: 'm', outcome: 'completed' }, 1);
+    expect(sumOf(scraped, 'llm_gateway_chat_requests_total', { route: 'openai' })).toBe(0);
+    expect(valueOf(scraped, 'llm_gateway_http_requests_total', { method: 'POST', route: '/v1/responses', status: '200' })).toBe(1);
+  });
+
   it('counts a fallback and an upstream error, both rate_limited, when the first deployment answers 429', async () => {
     const gw = await failoverPair();
     gw.sim.setBehaviour('groq', 'first', { kind: 'error', status: 429, headers: { 'retry-after': '30' } });
