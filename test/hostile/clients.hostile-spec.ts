@@ -29,6 +29,7 @@ function answerLarge(): void {
 
 const largeBody = { model: 'large', messages: [{ role: 'user', content: 'Tell me everything.' }] };
 const v1LargeBody = { ...largeBody, stream: true };
+const responsesLargeBody = { model: 'large', input: 'Tell me everything.', stream: true };
 
 describe('clients that stop reading', () => {
   it('a pause longer than the idle timeout is not a provider stall: every answer completes, no circuit opens, memory stays bounded', async () => {
@@ -81,8 +82,10 @@ describe('clients that stop reading', () => {
     const gw = await start({ UPSTREAM_IDLE_TIMEOUT_MS: '1000', CLIENT_WRITE_TIMEOUT_MS: '3000' });
     answerLarge();
     const readers = [
-      ...Array.from({ length: 5 }, () => pausedReader(`${gw.url}/chat`, largeBody, Number.POSITIVE_INFINITY)),
-      ...Array.from({ length: 5 }, () => pausedReader(`${gw.url}/v1/chat/completions`, v1LargeBody, Number.POSITIVE_INFINITY)),
+      // Ten streams over the three chat routes (more would measure this machine's CPU, not the timeout).
+      ...Array.from({ length: 4 }, () => pausedReader(`${gw.url}/chat`, largeBody, Number.POSITIVE_INFINITY)),
+      ...Array.from({ length: 3 }, () => pausedReader(`${gw.url}/v1/chat/completions`, v1LargeBody, Number.POSITIVE_INFINITY)),
+      ...Array.from({ length: 3 }, () => pausedReader(`${gw.url}/v1/responses`, responsesLargeBody, Number.POSITIVE_INFINITY)),
     ];
     // From when the socket buffers are full (see above) until the readers have been cut off.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
