@@ -1,10 +1,11 @@
-import { Inject, Injectable, Optional, type ArgumentMetadata, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type ArgumentMetadata, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AccessKeys, type AccessKey } from '../../access/access-keys.js';
 import { ClientUsage } from '../../access/client-usage.js';
 import { presentedKey } from '../../access/presented-key.js';
+import { GatewayError } from '../../common/errors/gateway-errors.js';
 import { BodyShapePipe } from '../../common/http/body-shape.pipe.js';
 import { chatContext } from '../../common/http/request-context.js';
 import { compiledBody } from '../../common/http/validation.pipe.js';
@@ -30,6 +31,7 @@ const BODY: ArgumentMetadata = { type: 'body' };
  */
 @Injectable()
 export class CachedAnswerShortcut implements OnModuleInit {
+  private readonly logger = new Logger(CachedAnswerShortcut.name);
   private readonly routes = new Map<string, ChatRouteBinding<object>>();
   private readonly bodyShape: BodyShapePipe;
   private readonly zeroTemperature: boolean;
@@ -83,7 +85,9 @@ export class CachedAnswerShortcut implements OnModuleInit {
       // Only now: a request left to the pipeline is admitted (or refused) by the guard, once.
       if (key) await this.usage.admit(key);
       return { session: this.chat.startCached(command, answer), body };
-    } catch {
+    } catch (error) {
+      // A refusal is the pipeline's to answer; anything else is a fault here, and the pipeline still serves the request.
+      if (!(error instanceof GatewayError)) this.logger.warn(`cache shortcut skipped: ${error instanceof Error ? error.message : String(error)}`);
       return null;
     }
   }
