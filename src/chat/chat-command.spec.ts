@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ToolDefinition, UpstreamMessage } from '../providers/provider-adapter.js';
-import { assembleToolCalls, estimatePromptTokens, requiredCapabilities } from './chat-command.js';
+import { assembleToolCalls, estimatePromptTokens, firstToolReplyWithoutCall, requiredCapabilities } from './chat-command.js';
 
 describe('estimatePromptTokens', () => {
   const user: UpstreamMessage = { role: 'user', content: 'x'.repeat(400) };
@@ -43,5 +43,19 @@ describe('requiredCapabilities', () => {
     expect(
       requiredCapabilities({ messages: [], tools: [{ type: 'function', function: { name: 'f' } }], responseFormat: { type: 'json_schema' } }),
     ).toEqual(['tools', 'jsonSchema']);
+  });
+});
+
+describe('firstToolReplyWithoutCall', () => {
+  const call = { id: 'c1', type: 'function' as const, function: { name: 'f', arguments: '{}' } };
+  const user: UpstreamMessage = { role: 'user', content: 'Hi' };
+  const reply = (toolCallId: string): UpstreamMessage => ({ role: 'tool', content: 'x', toolCallId });
+
+  it('finds a tool reply to a call no earlier assistant message made, and nothing in a well-formed conversation', () => {
+    expect(firstToolReplyWithoutCall([user, { role: 'assistant', content: null, toolCalls: [call] }, reply('c1')])).toBe(-1);
+    expect(firstToolReplyWithoutCall([user, reply('c1')])).toBe(1);
+    expect(firstToolReplyWithoutCall([user, { role: 'assistant', content: null, toolCalls: [call] }, reply('c1'), reply('c2')])).toBe(3);
+    // The call must come before its reply.
+    expect(firstToolReplyWithoutCall([user, reply('c1'), { role: 'assistant', content: null, toolCalls: [call] }])).toBe(1);
   });
 });

@@ -103,3 +103,17 @@ export function assembleToolCalls(deltas: readonly ToolCallDelta[]): ToolCall[] 
   }
   return [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
 }
+
+/**
+ * The index of the first tool message whose `toolCallId` no earlier assistant message called, or
+ * -1. Every provider refuses such a conversation with a 400; the routes refuse it themselves,
+ * naming the message, rather than send a request no deployment will take.
+ */
+export function firstToolReplyWithoutCall(messages: readonly UpstreamMessage[]): number {
+  const called = new Set<string>();
+  for (const [index, message] of messages.entries()) {
+    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) called.add(call.id);
+    else if (message.role === 'tool' && !called.has(message.toolCallId)) return index;
+  }
+  return -1;
+}

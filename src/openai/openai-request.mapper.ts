@@ -1,5 +1,6 @@
 import { instanceToPlain } from 'class-transformer';
-import type { ChatCommand } from '../chat/chat-command.js';
+import { firstToolReplyWithoutCall, type ChatCommand } from '../chat/chat-command.js';
+import { RequestInvalidError } from '../common/errors/gateway-errors.js';
 import { droppedFieldsOf } from '../common/http/validation.pipe.js';
 import type { ReasoningDelivery, ReasoningEffort, ToolDefinition, UpstreamMessage } from '../providers/provider-adapter.js';
 import { type ChatCompletionMessageDto, type ChatCompletionRequestDto, type REASONING_EFFORTS, type TextContentPartDto } from './dto/chat-completion-request.dto.js';
@@ -28,8 +29,15 @@ export function toChatCommand(body: ChatCompletionRequestDto): ChatCommand {
   if (body.stream_options?.include_obfuscation !== undefined) dropped.add('stream_options.include_obfuscation');
   if (body.safety_identifier !== undefined && body.user !== undefined) dropped.add('safety_identifier');
   const tools = body.tools?.length ? (body.tools.map((tool) => instanceToPlain(tool)) as ToolDefinition[]) : undefined;
+  const messages = body.messages.map(toUpstreamMessage);
+  const orphan = firstToolReplyWithoutCall(messages);
+  if (orphan >= 0) {
+    const field = `messages.${orphan}.tool_call_id`;
+    const error = 'must be the id of a tool call made by an earlier assistant message';
+    throw new RequestInvalidError(`Invalid request. ${field}: ${error}.`, { fields: [{ field, errors: [error] }] });
+  }
   return {
-    messages: body.messages.map(toUpstreamMessage),
+    messages,
     model: body.model === AUTO_MODEL ? undefined : body.model,
     temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,

@@ -105,6 +105,10 @@ function toMessages(input: ResponseCreateRequestDto['input'], instructions: stri
       }
       case 'function_call_output': {
         if (typeof item.call_id !== 'string' || item.call_id === '') throw invalid(`${field}.call_id`, 'call_id must be the call_id of a function_call');
+        // Every provider refuses a tool result whose call it was not shown.
+        if (!messages.some((message) => message.role === 'assistant' && message.toolCalls?.some((call) => call.id === item.call_id))) {
+          throw invalid(`${field}.call_id`, 'call_id must be the call_id of a function_call earlier in input');
+        }
         messages.push({ role: 'tool', toolCallId: item.call_id, content: textOf(item.output, `${field}.output`, false) });
         return;
       }

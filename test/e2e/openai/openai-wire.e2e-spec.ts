@@ -67,6 +67,7 @@ describe('POST /v1/chat/completions on the wire', () => {
     ['an image part', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, 'messages.0.content'],
     ['the legacy function role', { messages: [{ role: 'function', name: 'f', content: 'x' }] }, 'messages.0.role'],
     ['a tool message without tool_call_id', { messages: [{ role: 'tool', content: 'x' }] }, 'messages.0.tool_call_id'],
+    ['a tool message whose call no earlier assistant made', { messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'c9', content: 'x' }] }, 'messages.1.tool_call_id'],
     ['tool_call_id on a user message', { messages: [{ role: 'user', content: 'x', tool_call_id: 'c1' }] }, 'messages.0.tool_call_id'],
     ['tool_calls on a user message', { messages: [{ role: 'user', content: 'x', tool_calls: [] }] }, 'messages.0.tool_calls'],
     ['a tool call without arguments', { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f' } }] }] }, 'messages.0.tool_calls.0.function.arguments'],

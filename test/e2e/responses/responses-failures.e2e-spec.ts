@@ -112,6 +112,12 @@ describe('requests /v1/responses refuses, in OpenAI\'s error shape, before any p
     ['a reference to a stored message', { input: [{ type: 'item_reference', id: 'msg_1' }, { role: 'user', content: 'Hi' }] }, 'input[0]', /store: false/],
     ['an empty input', { input: [] }, 'input', /non-empty/],
     ['a role that does not exist', { input: [{ role: 'tool', content: 'x' }] }, 'input[0].role', /role must be one of/],
+    [
+      'a function_call_output whose call is not in input',
+      { input: [{ role: 'user', content: 'Hi' }, { type: 'function_call_output', call_id: 'call_1', output: '12 degrees' }] },
+      'input[1].call_id',
+      /function_call earlier in input/,
+    ],
   ])('%s: 400 naming it', async (_name, fields, param, message) => {
     const gateway = await start({ models: [model('groq', 'm')] });
     const error = await client(gateway)
