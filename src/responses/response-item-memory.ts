@@ -23,12 +23,17 @@ type RememberedItem = { type: 'message'; text: string } | { type: 'function_call
 export class ResponseItemMemory {
   constructor(private readonly store: AnswerStore) {}
 
-  /** Keeps the finished items of an answer (in the background: a store that fails costs only a later reference). */
-  remember(client: string | null, items: readonly OutputItem[]): void {
-    for (const item of items) {
-      const kept = keptForm(item);
-      if (kept) this.store.set(scoped(client, item.id), JSON.stringify(kept), ITEM_MEMORY_TTL_MS).catch(() => undefined);
-    }
+  /**
+   * Keeps the finished items of an answer. Awaited before the answer's last bytes leave: a client
+   * may send them back at once (a tool loop), to another replica. A store that fails costs only
+   * that later reference (a 400 that says to send the item itself).
+   */
+  async remember(client: string | null, items: readonly OutputItem[]): Promise<void> {
+    const kept = items.flatMap((item) => {
+      const form = keptForm(item);
+      return form ? [this.store.set(scoped(client, item.id), JSON.stringify(form), ITEM_MEMORY_TTL_MS).catch(() => undefined)] : [];
+    });
+    await Promise.all(kept);
   }
 
   /**

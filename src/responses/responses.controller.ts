@@ -38,7 +38,7 @@ export class ResponsesController {
         const remember = (output: readonly OutputItem[]) => items.remember(request.client?.name ?? null, output);
         if (body.stream) return writer.stream(session, settings, reply, remember);
         const response = writer.response(await collectCompletion(session), settings, reply);
-        remember(response.output);
+        await remember(response.output);
         await reply.send(response);
       },
     };

@@ -33,9 +33,10 @@ export class ResponsesWriter {
    * The Responses API's stream events, ending with `response.completed` (or `response.incomplete`
    * when the answer stopped on its token limit). A failure after the first event closes the open
    * items as incomplete and ends with `response.failed`, never `response.completed`. `finished`
-   * is given the items of an answer that ended (completed or incomplete).
+   * is given the items of an answer that ended (completed or incomplete), and awaited before the
+   * last events are written.
    */
-  async stream(session: ChatSession, settings: ResponseSettings, reply: FastifyReply, finished: (items: readonly OutputItem[]) => void = () => undefined): Promise<void> {
+  async stream(session: ChatSession, settings: ResponseSettings, reply: FastifyReply, finished: (items: readonly OutputItem[]) => Promise<void> = async () => undefined): Promise<void> {
     const out = new RawStream(reply, 'text/event-stream; charset=utf-8', {
       keepaliveMs: this.keepaliveMs,
       keepaliveText: ': ping\n\n',
@@ -54,8 +55,9 @@ export class ResponsesWriter {
         }
         // The last batch and the end leave in one write (a cached answer: the whole response).
         if (done) {
-          out.end(text);
-          return finished(events.items);
+          // Before the last bytes: once they are read, the client may refer to the items.
+          await finished(events.items);
+          return out.end(text);
         }
         if (!out.write(text)) await out.drained();
         text = '';

@@ -351,6 +351,13 @@ describe('Responses API items shared by replicas', TEST_TIMEOUT, () => {
     const second = await ask(b, [{ role: 'user', content: 'Capital of France?' }, { type: 'item_reference', id: first.output[0]!.id }, { role: 'user', content: 'Its population?' }]);
     expect(second.status).toBe(200);
     expect((sim.requestsFor('groq', 'only').at(-1)!.body as { messages: unknown[] }).messages[1]).toEqual({ role: 'assistant', content: 'Paris.' });
+
+    // Streamed: the items are stored before the last event leaves, so the very next request may name them anywhere.
+    sim.setBehaviour('groq', 'only', { kind: 'ok', content: ['Lyon', ' next.'] }, { kind: 'ok', content: ['Fine.'] });
+    const streamed = await fetch(`${a!.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'only', input: 'Another city?', stream: true }) });
+    const id = /"item":\{"type":"message","id":"([^"]+)"/.exec(await streamed.text())![1]!;
+    expect((await ask(b, [{ type: 'item_reference', id }, { role: 'user', content: 'Why?' }])).status).toBe(200);
+    expect((sim.requestsFor('groq', 'only').at(-1)!.body as { messages: unknown[] }).messages[0]).toEqual({ role: 'assistant', content: 'Lyon next.' });
   });
 });
 
