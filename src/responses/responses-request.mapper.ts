@@ -1,6 +1,7 @@
 import type { ChatCommand } from '../chat/chat-command.js';
 import { RequestInvalidError } from '../common/errors/gateway-errors.js';
 import { droppedFieldsOf } from '../common/http/validation.pipe.js';
+import { NOT_SUPPORTED } from '../openai/dto/chat-completion-request.dto.js';
 import { AUTO_MODEL, reasoningEffortOf } from '../openai/openai-request.mapper.js';
 import type { ToolCall, ToolChoice, ToolDefinition, UpstreamMessage } from '../providers/provider-adapter.js';
 import type { FunctionToolDto, ResponseCreateRequestDto, TextFormatDto } from './dto/response-request.dto.js';
@@ -8,7 +9,6 @@ import type { FunctionToolDto, ResponseCreateRequestDto, TextFormatDto } from '.
 /** The prefix of this gateway's reasoning item ids: a reference to one is a reasoning item echoed back. */
 export const REASONING_ITEM_PREFIX = 'rs_';
 
-const NOT_SUPPORTED = 'is not supported by the providers behind this gateway';
 
 /** What of the request the response object repeats (OpenAI's `response` echoes its settings). */
 export interface ResponseSettings {

@@ -24,7 +24,8 @@ import { SamplingOptionsDto } from '../../chat/dto/sampling-options.dto.js';
 import { Check } from '../../common/http/check.decorator.js';
 import { DropsUnknownFields } from '../../common/http/validation.pipe.js';
 
-const NOT_SUPPORTED = 'is not supported by the providers behind this gateway';
+/** The reason given for a parameter or content no provider here serves (shared by the OpenAI routes). */
+export const NOT_SUPPORTED = 'is not supported by the providers behind this gateway';
 
 export const MESSAGE_ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
 export type MessageRole = (typeof MESSAGE_ROLES)[number];

@@ -21,9 +21,8 @@ import {
 import { SamplingOptionsDto } from '../../chat/dto/sampling-options.dto.js';
 import { Check } from '../../common/http/check.decorator.js';
 import { DropsUnknownFields } from '../../common/http/validation.pipe.js';
-import { REASONING_EFFORTS } from '../../openai/dto/chat-completion-request.dto.js';
+import { NOT_SUPPORTED, REASONING_EFFORTS } from '../../openai/dto/chat-completion-request.dto.js';
 
-const NOT_SUPPORTED = 'is not supported by the providers behind this gateway';
 const STATELESS = 'this gateway keeps no responses (store: false): send the whole conversation in `input`';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
