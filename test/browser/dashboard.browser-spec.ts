@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAccessKey, hashAccessKey } from '../../src/access/access-key.js';
 import { launchChromium, missingChromium } from '../support/chromium.js';
+import { untilFreshMinute } from '../support/gateway-client.js';
 import { hello, model, postChat, startGateway, type Gateway } from '../support/gateway-harness.js';
 
 const require = createRequire(import.meta.url);
@@ -69,6 +70,8 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
   });
 
   it('shows a fallback, a 429 cooldown and an open circuit as they happen, and draws the charts', async () => {
+    // The minute bars count this UTC minute: the requests and the reading must fall in the same one.
+    await untilFreshMinute();
     const view = browserPage();
     // Groq answers 429: the request falls back to Cerebras, and Groq cools down for a minute.
     gateway.sim.setBehaviour('groq', 'openai/gpt-oss-120b', { kind: 'error', status: 429, headers: { 'retry-after': '60' } });
@@ -116,7 +119,7 @@ describe('the dashboard at /dashboard in a real browser (headless Chromium)', ()
     await expect.poll(() => view.locator('#chart-requests canvas').evaluate((canvas) => canvas.getBoundingClientRect().width)).toBeLessThanOrEqual(390);
     await view.screenshot({ path: join(SCREENSHOTS, 'dashboard-phone.png'), fullPage: true });
     expect(await view.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-  });
+  }, 40_000);
 
   it('has no accessibility violation axe-core finds (labels, contrast, roles, keyboard), at desktop and phone width', async () => {
     const view = browserPage();
